@@ -1,0 +1,229 @@
+//! Configuration: a whole LiveKit `config.yaml`, of which `keys`, `redis` and
+//! `openvidu.analytics` are read and everything else is ignored.
+
+mod duration;
+mod mask;
+mod sinks;
+
+use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, time::Duration};
+
+use serde::{Deserialize, Serialize};
+
+pub use mask::{mask_secrets, mask_url};
+pub use sinks::SinkSpec;
+
+/// Why a configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid config: {0}")]
+    Invalid(String),
+    #[error("no configuration: pass --config FILE, --config-body YAML, set LIVEKIT_CONFIG, or use --dev")]
+    Missing,
+}
+
+/// The parts of a LiveKit config.yaml this service reads.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct LivekitConfig {
+    /// API key → secret: webhooks and access tokens must be signed with one of them.
+    #[serde(default)]
+    pub keys: BTreeMap<String, String>,
+    /// LiveKit's Redis; also the Redis sink's default server.
+    #[serde(default)]
+    pub redis: Option<RedisConfig>,
+    #[serde(default)]
+    pub openvidu: OpenviduSection,
+}
+
+/// The `openvidu:` section; only `analytics` is ours.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct OpenviduSection {
+    #[serde(default)]
+    pub analytics: AnalyticsConfig,
+}
+
+/// LiveKit's `redis:` section (unknown keys such as sentinel settings are ignored).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct RedisConfig {
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub db: i64,
+    #[serde(default)]
+    pub use_tls: bool,
+}
+
+/// `openvidu.analytics`. Unknown keys are an error that names them.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AnalyticsConfig {
+    pub enabled: bool,
+    /// The seed's key: alone, it means one MongoDB sink.
+    pub mongo_url: Option<String>,
+    /// MongoDB database name for the seed's `mongo_url`.
+    pub database: String,
+    /// How often queued records are written (and the longest a record waits).
+    #[serde(with = "duration")]
+    pub interval: Duration,
+    /// Time to live of every stored record.
+    #[serde(with = "duration")]
+    pub expiration: Duration,
+    /// Fixer period floor; the effective period is max(2*interval + 10s, fixer_interval).
+    #[serde(with = "duration")]
+    pub fixer_interval: Duration,
+    /// HTTP and gRPC on one port.
+    pub listen: SocketAddr,
+    /// LiveKit's API, for the active-entities fixer.
+    pub livekit_url: Option<String>,
+    /// Sink name → settings; `type` defaults to the name.
+    pub sinks: BTreeMap<String, serde_norway::Mapping>,
+    pub buffer: BufferConfig,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// A batch is written early once this many records are queued.
+    pub batch_size: usize,
+    /// How long shutdown may spend writing what is queued.
+    #[serde(with = "duration")]
+    pub shutdown_timeout: Duration,
+    /// Longest wait between two retries of a failed batch.
+    #[serde(with = "duration")]
+    pub max_retry_backoff: Duration,
+}
+
+impl Default for AnalyticsConfig {
+    fn default() -> Self {
+        AnalyticsConfig {
+            enabled: false,
+            mongo_url: None,
+            database: "openvidu".to_owned(),
+            interval: Duration::from_secs(10),
+            expiration: Duration::from_secs(768 * 3600),
+            fixer_interval: Duration::from_secs(60),
+            listen: SocketAddr::from(([127, 0, 0, 1], 7890)),
+            livekit_url: None,
+            sinks: BTreeMap::new(),
+            buffer: BufferConfig::default(),
+            max_body_bytes: 1024 * 1024,
+            batch_size: 1000,
+            shutdown_timeout: Duration::from_secs(10),
+            max_retry_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+impl AnalyticsConfig {
+    /// The effective fixer period: max(2*interval + 10s, fixer_interval).
+    pub fn fixer_period(&self) -> Duration {
+        (self.interval * 2 + Duration::from_secs(10)).max(self.fixer_interval)
+    }
+}
+
+/// `openvidu.analytics.buffer`: how much may wait in memory, and what happens when full.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BufferConfig {
+    /// Most records queued per sink (the memory bound).
+    pub max_records: usize,
+    pub when_full: WhenFull,
+    /// Disk buffer folder (not available yet: setting it is an error).
+    pub dir: Option<PathBuf>,
+}
+
+impl Default for BufferConfig {
+    fn default() -> Self {
+        BufferConfig {
+            max_records: 1_000_000,
+            when_full: WhenFull::Block,
+            dir: None,
+        }
+    }
+}
+
+/// What ingest does when a sink's queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WhenFull {
+    /// Refuse the request (HTTP 503, gRPC RESOURCE_EXHAUSTED): LiveKit retries, nothing is lost.
+    Block,
+    /// Accept the request and drop the records that do not fit, counted in metrics.
+    DropNewest,
+}
+
+impl LivekitConfig {
+    /// Parses a whole LiveKit config.yaml and checks it.
+    pub fn from_yaml(yaml: &str) -> Result<LivekitConfig, ConfigError> {
+        let config: LivekitConfig = serde_norway::from_str(yaml)
+            .map_err(|error| ConfigError::Invalid(error.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Reads the YAML from `--config FILE`, `--config-body`, or env `LIVEKIT_CONFIG`.
+    pub fn load(
+        file: Option<&std::path::Path>,
+        body: Option<&str>,
+        env_body: Option<&str>,
+    ) -> Result<LivekitConfig, ConfigError> {
+        let yaml = match (file, body, env_body) {
+            (Some(path), _, _) => std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            })?,
+            (None, Some(body), _) => body.to_owned(),
+            (None, None, Some(env)) if !env.trim().is_empty() => env.to_owned(),
+            _ => return Err(ConfigError::Missing),
+        };
+        LivekitConfig::from_yaml(&yaml)
+    }
+
+    /// The configuration of `--dev`: key `devkey`/`secret`, SQLite at
+    /// `./livekit-analytics.db`, listen 127.0.0.1:7890, interval 1s.
+    pub fn dev() -> LivekitConfig {
+        let mut config = LivekitConfig::default();
+        config.keys.insert("devkey".to_owned(), "secret".to_owned());
+        let analytics = &mut config.openvidu.analytics;
+        analytics.enabled = true;
+        analytics.interval = Duration::from_secs(1);
+        config
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let analytics = &self.openvidu.analytics;
+        if analytics.interval.is_zero() {
+            return Err(ConfigError::Invalid("openvidu.analytics.interval must be above 0".into()));
+        }
+        if analytics.buffer.max_records == 0 || analytics.batch_size == 0 {
+            return Err(ConfigError::Invalid(
+                "openvidu.analytics.buffer.max_records and batch_size must be above 0".into(),
+            ));
+        }
+        if analytics.buffer.dir.is_some() {
+            return Err(ConfigError::Invalid(
+                "openvidu.analytics.buffer.dir: the disk buffer is not available in this version; remove the key".into(),
+            ));
+        }
+        for (key, secret) in &self.keys {
+            if key.is_empty() || secret.is_empty() {
+                return Err(ConfigError::Invalid("keys: an API key or secret is empty".into()));
+            }
+        }
+        self.sink_specs()?;
+        Ok(())
+    }
+
+    /// The effective configuration as YAML, with every secret masked.
+    pub fn to_masked_yaml(&self) -> String {
+        let value = serde_norway::to_value(self).unwrap_or(serde_norway::Value::Null);
+        serde_norway::to_string(&mask_secrets(value)).unwrap_or_default()
+    }
+}

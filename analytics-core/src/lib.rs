@@ -1,0 +1,35 @@
+//! The heart of livekit-analytics: the record model (LiveKit messages turned into the stored
+//! openvidu document), the [`Sink`] contract every destination implements, the sink registry,
+//! the [`AnalyticsSender`] pipeline (bounded queues, batching, retries, shutdown), the
+//! configuration read from a LiveKit `config.yaml`, and the sink compliance suite
+//! (feature `testkit`).
+
+pub mod config;
+mod descriptors;
+pub mod document;
+pub mod livekit_helper;
+pub mod metrics;
+pub mod pipeline;
+pub mod record;
+pub mod record_id;
+#[cfg(any(test, feature = "testkit"))]
+pub mod samples;
+pub mod registry;
+pub mod sender;
+pub mod sink;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
+pub use config::{AnalyticsConfig, BufferConfig, LivekitConfig, RedisConfig, WhenFull};
+pub use livekit_helper::{ActiveEntities, LivekitHelper, LivekitHelperError};
+pub use metrics::Metrics;
+pub use pipeline::{Admission, Pipeline, PipelineSummary};
+pub use record::{ActiveChange, Batch, Entity, Record, RecordKind};
+pub use registry::{SinkContext, SinkFactory};
+pub use sender::AnalyticsSender;
+pub use sink::{FixReport, Sink, SinkError};
+
+/// Re-exported so sink crates register with the same `inventory` version as the core.
+pub use inventory;
+/// Re-exported so sink crates and tests name exactly the protocol types the core converts.
+pub use livekit_protocol;

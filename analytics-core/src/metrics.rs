@@ -1,0 +1,128 @@
+//! The service's Prometheus metrics (contract names, all prefixed `livekit_analytics_`).
+
+use prometheus_client::{
+    encoding::text::encode,
+    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
+    registry::Registry,
+};
+
+type Labels = Vec<(&'static str, String)>;
+
+fn new_batch_histogram() -> Histogram {
+    Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(0.001, 2.0, 16))
+}
+
+/// Every metric the service exposes at `/metrics`.
+pub struct Metrics {
+    registry: Registry,
+    ingested: Family<Labels, Counter>,
+    rejected: Family<Labels, Counter>,
+    ignored: Family<Labels, Counter>,
+    sink_written: Family<Labels, Counter>,
+    sink_errors: Family<Labels, Counter>,
+    sink_retries: Family<Labels, Counter>,
+    queue_records: Family<Labels, Gauge>,
+    dropped: Family<Labels, Counter>,
+    batch_seconds: Family<Labels, Histogram, fn() -> Histogram>,
+    fixer_closed: Family<Labels, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("livekit_analytics");
+        let metrics = Metrics {
+            ingested: Family::default(),
+            rejected: Family::default(),
+            ignored: Family::default(),
+            sink_written: Family::default(),
+            sink_errors: Family::default(),
+            sink_retries: Family::default(),
+            queue_records: Family::default(),
+            dropped: Family::default(),
+            batch_seconds: Family::new_with_constructor(new_batch_histogram),
+            fixer_closed: Family::default(),
+            registry: Registry::default(),
+        };
+        registry.register("ingested", "Records accepted, by source and kind", metrics.ingested.clone());
+        registry.register("rejected", "Requests or records refused, by source and reason", metrics.rejected.clone());
+        registry.register("ignored", "Inputs accepted but not stored (e.g. unknown webhook events)", metrics.ignored.clone());
+        registry.register("sink_written", "Records written (or found already written) by a sink", metrics.sink_written.clone());
+        registry.register("sink_errors", "Failed batch writes", metrics.sink_errors.clone());
+        registry.register("sink_retries", "Batch write retries", metrics.sink_retries.clone());
+        registry.register("queue_records", "Records waiting in a sink's queue", metrics.queue_records.clone());
+        registry.register("dropped", "Records that will never be written, by reason", metrics.dropped.clone());
+        registry.register("batch_seconds", "Time to write one batch", metrics.batch_seconds.clone());
+        registry.register("fixer_closed", "Synthetic close events stored by the active-entities fixer", metrics.fixer_closed.clone());
+        Metrics { registry, ..metrics }
+    }
+
+    /// The metrics in Prometheus text format.
+    pub fn encode(&self) -> String {
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        let _ = encode(&mut text, &self.registry);
+        text
+    }
+
+    pub fn ingested(&self, source: &str, kind: &str, count: u64) {
+        self.ingested
+            .get_or_create(&vec![("source", source.to_owned()), ("kind", kind.to_owned())])
+            .inc_by(count);
+    }
+
+    pub fn rejected(&self, source: &str, reason: &str) {
+        self.rejected
+            .get_or_create(&vec![("source", source.to_owned()), ("reason", reason.to_owned())])
+            .inc();
+    }
+
+    pub fn ignored(&self, source: &str, reason: &str) {
+        self.ignored
+            .get_or_create(&vec![("source", source.to_owned()), ("reason", reason.to_owned())])
+            .inc();
+    }
+
+    pub fn sink_written(&self, sink: &str, kind: &str, count: u64) {
+        self.sink_written
+            .get_or_create(&vec![("sink", sink.to_owned()), ("kind", kind.to_owned())])
+            .inc_by(count);
+    }
+
+    pub fn sink_error(&self, sink: &str) {
+        self.sink_errors.get_or_create(&vec![("sink", sink.to_owned())]).inc();
+    }
+
+    pub fn sink_retry(&self, sink: &str) {
+        self.sink_retries.get_or_create(&vec![("sink", sink.to_owned())]).inc();
+    }
+
+    pub fn set_queue_records(&self, sink: &str, records: usize) {
+        self.queue_records
+            .get_or_create(&vec![("sink", sink.to_owned())])
+            .set(i64::try_from(records).unwrap_or(i64::MAX));
+    }
+
+    pub fn dropped(&self, sink: &str, reason: &str, count: u64) {
+        self.dropped
+            .get_or_create(&vec![("sink", sink.to_owned()), ("reason", reason.to_owned())])
+            .inc_by(count);
+    }
+
+    pub fn batch_seconds(&self, sink: &str, seconds: f64) {
+        self.batch_seconds
+            .get_or_create(&vec![("sink", sink.to_owned())])
+            .observe(seconds);
+    }
+
+    pub fn fixer_closed(&self, sink: &str, entity: &str, count: u64) {
+        self.fixer_closed
+            .get_or_create(&vec![("sink", sink.to_owned()), ("entity", entity.to_owned())])
+            .inc_by(count);
+    }
+}

@@ -1,0 +1,286 @@
+//! [`AnalyticsSender`]: one per sink. Its own bounded queue of records, written in batches
+//! every `interval` (or as soon as a full batch is waiting), retried with backoff without
+//! holding other sinks back, and drained on shutdown within a deadline.
+
+mod backoff;
+mod queue;
+
+use std::{
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant, SystemTime},
+};
+
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+pub use backoff::Backoff;
+use queue::RecordQueue;
+
+use crate::{
+    metrics::Metrics,
+    record::{Batch, Record, RecordKind},
+    sink::{Sink, SinkError},
+};
+
+/// How often records past their expiry are deleted in sinks without native expiry.
+const EXPIRE_EVERY: Duration = Duration::from_secs(60);
+
+/// How a sender batches and retries.
+#[derive(Debug, Clone)]
+pub struct SenderSettings {
+    pub interval: Duration,
+    pub batch_size: usize,
+    pub max_records: usize,
+    pub max_retry_backoff: Duration,
+    pub shutdown_timeout: Duration,
+}
+
+/// What a sender left unwritten when it stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SenderReport {
+    pub sink: String,
+    pub unwritten: usize,
+}
+
+/// The queue and write loop of one sink.
+pub struct AnalyticsSender {
+    name: String,
+    sink: Arc<dyn Sink>,
+    settings: SenderSettings,
+    queue: RecordQueue,
+    ready: AtomicBool,
+    metrics: Arc<Metrics>,
+}
+
+impl AnalyticsSender {
+    pub fn new(
+        name: String,
+        sink: Arc<dyn Sink>,
+        settings: SenderSettings,
+        metrics: Arc<Metrics>,
+    ) -> Arc<AnalyticsSender> {
+        Arc::new(AnalyticsSender {
+            queue: RecordQueue::new(settings.max_records, settings.batch_size),
+            name,
+            sink,
+            settings,
+            ready: AtomicBool::new(false),
+            metrics,
+        })
+    }
+
+    /// The sink's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The sink this sender writes to.
+    pub fn sink(&self) -> &Arc<dyn Sink> {
+        &self.sink
+    }
+
+    /// Whether the sink has been initialised.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// Records queued or being written.
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Reserves room for up to `wanted` records; returns how many fit. With `all_or_nothing`
+    /// it reserves `wanted` or nothing.
+    pub(crate) fn reserve(&self, wanted: usize, all_or_nothing: bool) -> usize {
+        self.queue.reserve(wanted, all_or_nothing)
+    }
+
+    /// Gives back a reservation that will not be used.
+    pub(crate) fn unreserve(&self, count: usize) {
+        self.queue.release(count);
+    }
+
+    /// Queues records for which room was reserved.
+    pub(crate) fn push_reserved(&self, records: &[Arc<Record>]) {
+        self.queue.push_reserved(records);
+        self.metrics.set_queue_records(&self.name, self.queue.len());
+    }
+
+    /// Runs until `shutdown` is cancelled, then writes what is queued until `deadline` (set
+    /// when shutdown begins) passes, and reports what it could not write.
+    pub async fn run(
+        self: Arc<Self>,
+        shutdown: CancellationToken,
+        deadline: watch::Receiver<Option<Instant>>,
+    ) -> SenderReport {
+        let mut backoff = Backoff::new(self.settings.max_retry_backoff);
+        while !self.is_ready() {
+            match self.sink.initialize().await {
+                Ok(()) => {
+                    self.ready.store(true, Ordering::Release);
+                    tracing::info!(sink = %self.name, "sink initialised");
+                }
+                Err(error) => {
+                    tracing::warn!(sink = %self.name, error = %error, "sink not ready; will retry");
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff.next_delay()) => {}
+                        _ = shutdown.cancelled() => return self.report_unwritten(),
+                    }
+                }
+            }
+        }
+        let mut tick = tokio::time::interval(self.settings.interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut expire_tick = tokio::time::interval(EXPIRE_EVERY);
+        loop {
+            let flush_all = tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => break,
+                _ = self.queue.full_batch_waiting() => false,
+                _ = tick.tick() => true,
+                _ = expire_tick.tick() => {
+                    self.expire().await;
+                    continue;
+                }
+            };
+            self.flush(flush_all, &shutdown, &deadline).await;
+        }
+        let stop_at = (*deadline.borrow()).unwrap_or_else(|| Instant::now() + self.settings.shutdown_timeout);
+        let drained = tokio::time::timeout_at(
+            stop_at.into(),
+            self.flush(true, &shutdown, &deadline),
+        )
+        .await;
+        if drained.is_err() {
+            tracing::error!(sink = %self.name, "shutdown deadline passed while writing");
+        }
+        self.report_unwritten()
+    }
+
+    fn report_unwritten(&self) -> SenderReport {
+        let unwritten = self.queue.len();
+        if unwritten > 0 {
+            tracing::error!(sink = %self.name, unwritten, "records not written before exit");
+        } else {
+            tracing::info!(sink = %self.name, "all queued records written");
+        }
+        SenderReport {
+            sink: self.name.clone(),
+            unwritten,
+        }
+    }
+
+    /// Writes full batches (or everything, with `all`) until the queue has less to give.
+    async fn flush(
+        &self,
+        all: bool,
+        shutdown: &CancellationToken,
+        deadline: &watch::Receiver<Option<Instant>>,
+    ) {
+        while let Some(batch) = self.queue.take_batch(all) {
+            if !self.write_with_retry(batch, shutdown, deadline).await {
+                return;
+            }
+        }
+    }
+
+    /// Writes one batch, retrying what may succeed later. Returns false when it stopped
+    /// because the shutdown deadline passed (the batch is back in the queue).
+    async fn write_with_retry(
+        &self,
+        mut batch: Batch,
+        shutdown: &CancellationToken,
+        deadline: &watch::Receiver<Option<Instant>>,
+    ) -> bool {
+        let mut backoff = Backoff::new(self.settings.max_retry_backoff);
+        loop {
+            let started = Instant::now();
+            let result = self.sink.send_batch(&batch).await;
+            self.metrics
+                .batch_seconds(&self.name, started.elapsed().as_secs_f64());
+            let retry = match result {
+                Ok(()) => {
+                    self.finish(&batch);
+                    return true;
+                }
+                Err(SinkError::Records(failures)) => {
+                    self.metrics.sink_error(&self.name);
+                    let mut retry = Vec::new();
+                    let mut failed = vec![false; batch.len()];
+                    for failure in &failures {
+                        let Some(record) = batch.get(failure.index) else {
+                            continue;
+                        };
+                        failed[failure.index] = true;
+                        if failure.retryable {
+                            retry.push(record.clone());
+                        } else {
+                            tracing::error!(sink = %self.name, record = %record.id, reason = %failure.reason, "record refused by the database; dropped");
+                            self.metrics.dropped(&self.name, "rejected", 1);
+                        }
+                    }
+                    let written: Vec<_> = batch
+                        .iter()
+                        .zip(&failed)
+                        .filter(|(_, failed)| !**failed)
+                        .map(|(record, _)| record.clone())
+                        .collect();
+                    let settled = failures.iter().filter(|f| !f.retryable).count();
+                    self.count_written(&written);
+                    self.queue.release(written.len() + settled);
+                    if retry.is_empty() {
+                        self.metrics.set_queue_records(&self.name, self.queue.len());
+                        return true;
+                    }
+                    Batch::new(retry)
+                }
+                Err(error) => {
+                    self.metrics.sink_error(&self.name);
+                    tracing::warn!(sink = %self.name, records = batch.len(), error = %error, "batch write failed; will retry");
+                    batch
+                }
+            };
+            batch = retry;
+            self.metrics.sink_retry(&self.name);
+            let delay = backoff.next_delay();
+            if shutdown.is_cancelled() {
+                let past_deadline = (*deadline.borrow())
+                    .is_some_and(|stop_at| Instant::now() + delay >= stop_at);
+                if past_deadline {
+                    self.queue.put_back(batch);
+                    return false;
+                }
+            }
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// Counts a fully written batch and frees its room in the queue.
+    fn finish(&self, batch: &Batch) {
+        self.count_written(batch);
+        self.queue.release(batch.len());
+        self.metrics.set_queue_records(&self.name, self.queue.len());
+    }
+
+    fn count_written(&self, written: &[Arc<Record>]) {
+        let events = written.iter().filter(|r| r.kind == RecordKind::Event).count() as u64;
+        let stats = written.len() as u64 - events;
+        if events > 0 {
+            self.metrics.sink_written(&self.name, RecordKind::Event.as_str(), events);
+        }
+        if stats > 0 {
+            self.metrics.sink_written(&self.name, RecordKind::Stat.as_str(), stats);
+        }
+    }
+
+    async fn expire(&self) {
+        match self.sink.expire(SystemTime::now()).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(sink = %self.name, removed, "expired records deleted"),
+            Err(error) => tracing::warn!(sink = %self.name, error = %error, "expiry failed; will retry"),
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! The contract every destination implements: [`Sink`], and the [`SinkError`] that tells
+//! the sender whether a failure is worth retrying and which records failed.
+
+use std::time::SystemTime;
+
+use async_trait::async_trait;
+
+use crate::{livekit_helper::LivekitHelper, record::Batch, Entity};
+
+/// A destination of records (MongoDB, PostgreSQL, Redis, SQLite, ...).
+#[async_trait]
+pub trait Sink: Send + Sync {
+    /// Create schema, indexes and expiry. Idempotent; called (and retried with backoff until
+    /// it succeeds) before the first batch.
+    async fn initialize(&self) -> Result<(), SinkError>;
+
+    /// Write a batch of events and stats. Must be idempotent: after a failure, a timeout or
+    /// a restart the same records may come again and must not be stored twice. A record
+    /// the database refuses must not sink the others: report it in
+    /// [`SinkError::Records`].
+    async fn send_batch(&self, batch: &Batch) -> Result<(), SinkError>;
+
+    /// Close entities the sink holds as active that LiveKit no longer has.
+    async fn fix_active_entities(
+        &self,
+        livekit: &dyn LivekitHelper,
+    ) -> Result<FixReport, SinkError>;
+
+    /// Delete records whose expiry time is before `now`, for stores without native expiry.
+    /// Returns how many records went away.
+    async fn expire(&self, _now: SystemTime) -> Result<u64, SinkError> {
+        Ok(0)
+    }
+}
+
+/// What a run of [`Sink::fix_active_entities`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FixReport {
+    /// Synthetic close events stored, per entity.
+    pub closed: Vec<(Entity, u64)>,
+    /// Synthetic close events dropped because the real close event arrived.
+    pub superseded: u64,
+}
+
+/// One record of a batch that the sink could not write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordFailure {
+    /// Index of the record in the batch.
+    pub index: usize,
+    /// Whether writing it again may succeed.
+    pub retryable: bool,
+    /// What the database said.
+    pub reason: String,
+}
+
+/// A failed write or set-up.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SinkError {
+    /// The database cannot be reached or is not ready: retry the whole batch later.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Some records failed; every record not listed was stored.
+    #[error("{} record(s) of the batch failed, first: {}", .0.len(), .0.first().map(|f| f.reason.as_str()).unwrap_or(""))]
+    Records(Vec<RecordFailure>),
+    /// The sink's settings are wrong; retrying does not help.
+    #[error("invalid settings: {0}")]
+    Config(String),
+    /// The database refused the whole operation for a reason retrying does not fix.
+    #[error("{0}")]
+    Fatal(String),
+    /// The operation is not available in this sink.
+    #[error("not supported by this sink: {0}")]
+    Unsupported(&'static str),
+}
+
+impl SinkError {
+    /// Whether retrying the operation (or the failed records) may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            SinkError::Unavailable(_) => true,
+            SinkError::Records(failures) => failures.iter().any(|f| f.retryable),
+            SinkError::Config(_) | SinkError::Fatal(_) | SinkError::Unsupported(_) => false,
+        }
+    }
+
+    /// An unavailable-database error from any displayable cause.
+    pub fn unavailable(cause: impl std::fmt::Display) -> SinkError {
+        SinkError::Unavailable(cause.to_string())
+    }
+}

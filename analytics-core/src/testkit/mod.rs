@@ -1,0 +1,96 @@
+//! The sink compliance suite (feature `testkit`): the contract every sink keeps, proved once
+//! here and run by each sink crate against its real database.
+//!
+//! A sink crate implements [`StoreProbe`] (how to read back what it stored) and calls
+//! [`run_sink_compliance`] with a closure that makes a fresh, isolated target (own schema,
+//! prefix, database or file) for each case.
+
+mod cases;
+
+use std::{future::Future, pin::Pin, sync::Arc, time::{Duration, SystemTime}};
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use crate::{record::Record, sink::Sink, Entity, RecordKind};
+
+pub use crate::samples;
+
+/// Reads back what a sink stored, in the sink's own storage.
+#[async_trait]
+pub trait StoreProbe: Send + Sync {
+    /// Every stored id of `kind`.
+    async fn stored_ids(&self, kind: RecordKind) -> Vec<String>;
+    /// The stored document of a record, as JSON, without the sink's own `_id` /
+    /// `openvidu_expire_at` fields.
+    async fn stored_document(&self, kind: RecordKind, id: &str) -> Option<Value>;
+    /// Every `(entity, id)` in the active entities.
+    async fn active_entities(&self) -> Vec<(Entity, String)>;
+}
+
+/// One sink under test, freshly isolated.
+pub struct ComplianceTarget {
+    pub sink: Arc<dyn Sink>,
+    pub probe: Arc<dyn StoreProbe>,
+    /// Turns a good record into one this sink's database refuses (e.g. a document that is
+    /// not valid JSON for a `CHECK (json_valid(data))` column).
+    pub spoil: fn(Record) -> Record,
+}
+
+/// Makes a fresh target for one case.
+pub type TargetFactory =
+    Box<dyn Fn() -> Pin<Box<dyn Future<Output = ComplianceTarget> + Send>> + Send + Sync>;
+
+/// Runs every compliance case against fresh targets; panics on the first broken promise.
+pub async fn run_sink_compliance(factory: TargetFactory) {
+    for (name, case) in cases::ALL {
+        let target = factory().await;
+        target
+            .sink
+            .initialize()
+            .await
+            .unwrap_or_else(|error| panic!("{name}: initialize failed: {error}"));
+        // Idempotent set-up: a second initialize changes nothing and does not fail.
+        target
+            .sink
+            .initialize()
+            .await
+            .unwrap_or_else(|error| panic!("{name}: second initialize failed: {error}"));
+        case(target).await;
+        eprintln!("compliance case passed: {name}");
+    }
+}
+
+/// Records of the sample session, expiring in an hour.
+pub fn session_records(start: SystemTime) -> Vec<Record> {
+    let now = SystemTime::now();
+    let expiration = Duration::from_secs(3600);
+    let events = samples::session_events(start)
+        .into_iter()
+        .map(|event| Record::from_event(event, expiration, now));
+    let stats = samples::session_stats(start)
+        .into_iter()
+        .map(|stat| Record::from_stat(stat, expiration, now));
+    events
+        .chain(stats)
+        .collect::<Result<_, _>>()
+        .expect("sample messages convert")
+}
+
+/// The test server URL in `variable`; when it is unset, panics in CI (`CI` set) and returns
+/// `None` elsewhere after saying how to start the server, so a missing server never makes
+/// a test pass silently in CI.
+pub fn server_url(variable: &str) -> Option<String> {
+    match std::env::var(variable) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var_os("CI").is_some() => panic!(
+            "{variable} is not set: in CI every test server must be running (scripts/test.sh starts them)"
+        ),
+        _ => {
+            eprintln!(
+                "SKIPPED: {variable} is not set. Run the whole suite with scripts/test.sh, which starts the servers and sets it."
+            );
+            None
+        }
+    }
+}

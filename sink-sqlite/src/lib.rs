@@ -1,1 +1,24 @@
-//! placeholder
+//! The SQLite destination: the embedded default, so livekit-analytics runs with no database
+//! server at all. One file, WAL journal, batched multi-row inserts in one transaction,
+//! expiry by indexed deletes.
+
+mod config;
+mod schema;
+mod sink;
+mod writer;
+
+pub use config::SqliteConfig;
+pub use sink::SqliteSink;
+
+use std::sync::Arc;
+
+use analytics_core::{Sink, SinkContext, SinkError, SinkFactory};
+
+fn build_sqlite_sink(context: &SinkContext) -> Result<Arc<dyn Sink>, SinkError> {
+    let config: SqliteConfig = context.settings()?;
+    Ok(Arc::new(SqliteSink::new(config)))
+}
+
+analytics_core::inventory::submit! {
+    SinkFactory { kind: "sqlite", build: build_sqlite_sink }
+}

@@ -10,7 +10,7 @@ use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, time::Duration}
 use serde::{Deserialize, Serialize};
 
 pub use mask::{mask_secrets, mask_url};
-pub use sinks::SinkSpec;
+pub use sinks::{SinkSpec, DEFAULT_SQLITE_PATH};
 
 /// Why a configuration cannot be used.
 #[derive(Debug, thiserror::Error)]

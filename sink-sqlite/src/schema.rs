@@ -1,0 +1,77 @@
+//! The tables and indexes, created by versioned migrations tracked in `PRAGMA user_version`.
+
+use sqlx::SqliteConnection;
+
+/// Migration `n` brings the schema from version `n` to `n + 1`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE IF NOT EXISTS events (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    room_sid TEXT NOT NULL,
+    room_name TEXT NOT NULL,
+    participant_sid TEXT NOT NULL,
+    participant_identity TEXT NOT NULL,
+    track_id TEXT NOT NULL,
+    egress_id TEXT NOT NULL,
+    ingress_id TEXT NOT NULL,
+    node_id TEXT NOT NULL,
+    expire_at INTEGER NOT NULL,
+    data TEXT NOT NULL CHECK (json_valid(data))
+);
+CREATE INDEX IF NOT EXISTS events_type_timestamp ON events (type, timestamp);
+CREATE INDEX IF NOT EXISTS events_room_type ON events (room_sid, type);
+CREATE INDEX IF NOT EXISTS events_participant_type ON events (participant_sid, type);
+CREATE INDEX IF NOT EXISTS events_egress_type ON events (egress_id, type);
+CREATE INDEX IF NOT EXISTS events_timestamp ON events (timestamp);
+CREATE INDEX IF NOT EXISTS events_expire_at ON events (expire_at);
+CREATE TABLE IF NOT EXISTS stats (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    room_sid TEXT NOT NULL,
+    room_name TEXT NOT NULL,
+    participant_sid TEXT NOT NULL,
+    track_id TEXT NOT NULL,
+    score REAL NOT NULL,
+    min_score REAL NOT NULL,
+    median_score REAL NOT NULL,
+    mime TEXT NOT NULL,
+    node TEXT NOT NULL,
+    expire_at INTEGER NOT NULL,
+    data TEXT NOT NULL CHECK (json_valid(data))
+);
+CREATE INDEX IF NOT EXISTS stats_room_timestamp ON stats (room_sid, timestamp);
+CREATE INDEX IF NOT EXISTS stats_participant_timestamp ON stats (participant_sid, timestamp);
+CREATE INDEX IF NOT EXISTS stats_track ON stats (track_id);
+CREATE INDEX IF NOT EXISTS stats_kind_timestamp ON stats (kind, timestamp);
+CREATE INDEX IF NOT EXISTS stats_expire_at ON stats (expire_at);
+CREATE TABLE IF NOT EXISTS active_entities (
+    id TEXT PRIMARY KEY,
+    entity TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    opened_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS active_entities_entity ON active_entities (entity);
+CREATE TABLE IF NOT EXISTS last_alive (
+    id TEXT PRIMARY KEY,
+    last_alive INTEGER NOT NULL
+);
+"#];
+
+/// Applies the migrations the database has not seen, in one transaction.
+pub(crate) async fn migrate(connection: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    let version: i64 = sqlx::query_scalar("PRAGMA user_version")
+        .fetch_one(&mut *connection)
+        .await?;
+    let applied = usize::try_from(version).unwrap_or(0);
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(applied) {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "BEGIN IMMEDIATE; {migration} PRAGMA user_version = {}; COMMIT;",
+            index + 1
+        )))
+        .execute(&mut *connection)
+        .await?;
+    }
+    Ok(())
+}

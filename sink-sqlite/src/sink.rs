@@ -1,0 +1,118 @@
+//! [`SqliteSink`]: opens the file lazily, migrates it, writes batches and expires records.
+
+use std::{str::FromStr, time::{Duration, SystemTime}};
+
+use analytics_core::{
+    record::unix_millis, Batch, FixReport, LivekitHelper, Sink, SinkError,
+};
+use async_trait::async_trait;
+use sqlx::{
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    SqlitePool,
+};
+use tokio::sync::OnceCell;
+
+use crate::{config::SqliteConfig, schema, writer};
+
+/// Rows deleted per expiry statement, so that expiry never holds the write lock for long.
+const EXPIRE_CHUNK: i64 = 5000;
+
+/// The SQLite sink.
+pub struct SqliteSink {
+    config: SqliteConfig,
+    pool: OnceCell<SqlitePool>,
+}
+
+impl SqliteSink {
+    pub fn new(config: SqliteConfig) -> SqliteSink {
+        SqliteSink {
+            config,
+            pool: OnceCell::new(),
+        }
+    }
+
+    /// The connection pool, opened (and the file created) on first use.
+    pub async fn pool(&self) -> Result<&SqlitePool, SinkError> {
+        self.pool
+            .get_or_try_init(|| async {
+                if let Some(parent) = self.config.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    tokio::fs::create_dir_all(parent).await.map_err(|error| {
+                        SinkError::unavailable(format!(
+                            "cannot create folder {}: {error}",
+                            parent.display()
+                        ))
+                    })?;
+                }
+                let options = SqliteConnectOptions::from_str("sqlite://")
+                    .map_err(SinkError::unavailable)?
+                    .filename(&self.config.path)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10));
+                SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(options)
+                    .await
+                    .map_err(|error| {
+                        SinkError::unavailable(format!(
+                            "cannot open {}: {error}",
+                            self.config.path.display()
+                        ))
+                    })
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl Sink for SqliteSink {
+    async fn initialize(&self) -> Result<(), SinkError> {
+        let mut connection = self.pool().await?.acquire().await.map_err(writer::to_sink_error)?;
+        schema::migrate(&mut connection)
+            .await
+            .map_err(writer::to_sink_error)
+    }
+
+    async fn send_batch(&self, batch: &Batch) -> Result<(), SinkError> {
+        let mut transaction = self.pool().await?.begin().await.map_err(writer::to_sink_error)?;
+        let failures = writer::write_batch(&mut transaction, batch)
+            .await
+            .map_err(writer::to_sink_error)?;
+        transaction.commit().await.map_err(writer::to_sink_error)?;
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(SinkError::Records(failures))
+        }
+    }
+
+    async fn fix_active_entities(&self, _livekit: &dyn LivekitHelper) -> Result<FixReport, SinkError> {
+        Err(SinkError::Unsupported("active-entities fixer"))
+    }
+
+    async fn expire(&self, now: SystemTime) -> Result<u64, SinkError> {
+        let pool = self.pool().await?;
+        let now_ms = unix_millis(now);
+        let mut removed = 0;
+        for table in ["events", "stats"] {
+            let sql = format!(
+                "DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE expire_at < ? LIMIT ?)"
+            );
+            loop {
+                let deleted = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                    .bind(now_ms)
+                    .bind(EXPIRE_CHUNK)
+                    .execute(pool)
+                    .await
+                    .map_err(writer::to_sink_error)?
+                    .rows_affected();
+                removed += deleted;
+                if deleted < EXPIRE_CHUNK as u64 {
+                    break;
+                }
+            }
+        }
+        Ok(removed)
+    }
+}

@@ -1,0 +1,166 @@
+//! Writes a batch in one transaction: multi-row `INSERT ... ON CONFLICT DO NOTHING` statements (many rows per
+//! statement, because each statement costs a hand-off to sqlx's SQLite thread), falling back
+//! to one row at a time to isolate a row SQLite refuses; active-entity changes applied in
+//! batch order.
+
+use std::sync::Arc;
+
+use analytics_core::{
+    sink::RecordFailure, ActiveChange, Batch, Record, RecordKind, SinkError,
+};
+use sqlx::{
+    query::Query,
+    sqlite::{Sqlite, SqliteArguments},
+    AssertSqlSafe, SqliteConnection,
+};
+
+/// Rows per multi-row statement (13-14 bound values each, far under SQLite's limit).
+const ROWS_PER_STATEMENT: usize = 100;
+
+const EVENT_COLUMNS: &str = "id, type, timestamp, room_sid, room_name, participant_sid, participant_identity, track_id, egress_id, ingress_id, node_id, expire_at, data";
+const EVENT_PLACEHOLDERS: &str = "(?,?,?,?,?,?,?,?,?,?,?,?,?)";
+const STAT_COLUMNS: &str = "id, kind, timestamp, room_sid, room_name, participant_sid, track_id, score, min_score, median_score, mime, node, expire_at, data";
+const STAT_PLACEHOLDERS: &str = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+
+/// Writes every record of `batch`; returns the records SQLite refused (with their index).
+pub(crate) async fn write_batch(
+    connection: &mut SqliteConnection,
+    batch: &Batch,
+) -> Result<Vec<RecordFailure>, sqlx::Error> {
+    let mut failures = Vec::new();
+    for kind in [RecordKind::Event, RecordKind::Stat] {
+        let indexed: Vec<(usize, &Arc<Record>)> = batch
+            .iter()
+            .enumerate()
+            .filter(|(_, record)| record.kind == kind)
+            .collect();
+        for chunk in indexed.chunks(ROWS_PER_STATEMENT) {
+            let records: Vec<&Record> = chunk.iter().map(|(_, r)| r.as_ref()).collect();
+            match insert_rows(connection, kind, &records).await {
+                Ok(()) => {}
+                Err(error) if is_row_error(&error) => {
+                    for (index, record) in chunk {
+                        if let Err(error) = insert_rows(connection, kind, &[record.as_ref()]).await {
+                            if !is_row_error(&error) {
+                                return Err(error);
+                            }
+                            failures.push(RecordFailure {
+                                index: *index,
+                                retryable: false,
+                                reason: error.to_string(),
+                            });
+                        }
+                    }
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+    let refused: Vec<usize> = failures.iter().map(|f| f.index).collect();
+    for (index, record) in batch.iter().enumerate() {
+        if refused.contains(&index) {
+            continue;
+        }
+        if let Some(change) = &record.active_change {
+            apply_active_change(connection, record, change).await?;
+        }
+    }
+    Ok(failures)
+}
+
+/// A failure caused by the rows themselves (a constraint), not by the database.
+fn is_row_error(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_check_violation() || db.is_unique_violation() || db.is_foreign_key_violation())
+}
+
+async fn insert_rows(
+    connection: &mut SqliteConnection,
+    kind: RecordKind,
+    records: &[&Record],
+) -> Result<(), sqlx::Error> {
+    let (table, columns, placeholders) = match kind {
+        RecordKind::Event => ("events", EVENT_COLUMNS, EVENT_PLACEHOLDERS),
+        RecordKind::Stat => ("stats", STAT_COLUMNS, STAT_PLACEHOLDERS),
+    };
+    let values = vec![placeholders; records.len()].join(",");
+    // Not `INSERT OR IGNORE`: that would also silently skip rows failing a CHECK.
+    let sql = format!("INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT (id) DO NOTHING");
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for record in records {
+        query = match kind {
+            RecordKind::Event => bind_event(query, record),
+            RecordKind::Stat => bind_stat(query, record),
+        };
+    }
+    query.execute(connection).await.map(|_| ())
+}
+
+type SqliteQuery<'q> = Query<'q, Sqlite, SqliteArguments>;
+
+fn bind_event<'q>(query: SqliteQuery<'q>, record: &Record) -> SqliteQuery<'q> {
+    query
+        .bind(record.id.clone())
+        .bind(record.type_name.clone())
+        .bind(record.timestamp_ms)
+        .bind(record.room_sid.clone())
+        .bind(record.room_name.clone())
+        .bind(record.participant_sid.clone())
+        .bind(record.participant_identity.clone())
+        .bind(record.track_id.clone())
+        .bind(record.egress_id.clone())
+        .bind(record.ingress_id.clone())
+        .bind(record.node_id.clone())
+        .bind(record.expire_at_ms)
+        .bind(record.document_json.clone())
+}
+
+fn bind_stat<'q>(query: SqliteQuery<'q>, record: &Record) -> SqliteQuery<'q> {
+    query
+        .bind(record.id.clone())
+        .bind(record.type_name.clone())
+        .bind(record.timestamp_ms)
+        .bind(record.room_sid.clone())
+        .bind(record.room_name.clone())
+        .bind(record.participant_sid.clone())
+        .bind(record.track_id.clone())
+        .bind(f64::from(record.score))
+        .bind(f64::from(record.min_score))
+        .bind(f64::from(record.median_score))
+        .bind(record.mime.clone())
+        .bind(record.node_id.clone())
+        .bind(record.expire_at_ms)
+        .bind(record.document_json.clone())
+}
+
+async fn apply_active_change(
+    connection: &mut SqliteConnection,
+    record: &Record,
+    change: &ActiveChange,
+) -> Result<(), sqlx::Error> {
+    match change {
+        ActiveChange::Opened { entity, id } => {
+            sqlx::query(
+                "INSERT OR IGNORE INTO active_entities (id, entity, event_id, opened_at) VALUES (?, ?, ?, ?)",
+            )
+            .bind(id.clone())
+            .bind(entity.as_str())
+            .bind(record.id.clone())
+            .bind(record.timestamp_ms)
+            .execute(&mut *connection)
+            .await?;
+        }
+        ActiveChange::Closed { entity, id } => {
+            sqlx::query("DELETE FROM active_entities WHERE id = ? AND entity = ?")
+                .bind(id.clone())
+                .bind(entity.as_str())
+                .execute(&mut *connection)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether an error means "the database is not usable right now" (retry the batch).
+pub(crate) fn to_sink_error(error: sqlx::Error) -> SinkError {
+    SinkError::unavailable(error)
+}

@@ -5,6 +5,8 @@
 //! (feature `testkit`).
 
 pub mod config;
+#[cfg(test)]
+mod conversion_tests;
 mod descriptors;
 pub mod document;
 pub mod livekit_helper;

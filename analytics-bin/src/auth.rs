@@ -1,0 +1,112 @@
+//! Authentication of LiveKit's requests with the API keys of the `keys:` section: webhook
+//! signatures (JWT + body SHA-256, checked by `livekit-api`) and bearer access tokens. The
+//! token's unverified `iss` picks the key; its signature is then verified with that key.
+
+use std::collections::HashMap;
+
+use livekit_api::{
+    access_token::{Claims, TokenVerifier},
+    webhooks::{WebhookError, WebhookReceiver},
+};
+use livekit_protocol::WebhookEvent;
+
+/// Why a request was not authenticated (HTTP 401 / gRPC UNAUTHENTICATED) or not readable.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("missing Authorization header")]
+    Missing,
+    #[error("the token is not a valid JWT")]
+    Malformed,
+    #[error("unknown API key {0:?}")]
+    UnknownKey(String),
+    #[error("invalid token: {0}")]
+    Invalid(String),
+    #[error("the body does not match the token's sha256 claim")]
+    BodyHashMismatch,
+    /// The signature is right but the body is not a webhook event (HTTP 400).
+    #[error("malformed webhook body: {0}")]
+    MalformedBody(String),
+}
+
+impl AuthError {
+    /// Whether the request itself is malformed rather than unauthenticated.
+    pub fn is_bad_request(&self) -> bool {
+        matches!(self, AuthError::MalformedBody(_))
+    }
+
+    /// A short label for metrics.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            AuthError::Missing => "missing_token",
+            AuthError::Malformed => "malformed_token",
+            AuthError::UnknownKey(_) => "unknown_key",
+            AuthError::Invalid(_) => "invalid_token",
+            AuthError::BodyHashMismatch => "body_hash_mismatch",
+            AuthError::MalformedBody(_) => "malformed_body",
+        }
+    }
+}
+
+/// The API keys LiveKit signs with.
+#[derive(Clone)]
+pub struct ApiKeys {
+    verifiers: HashMap<String, TokenVerifier>,
+}
+
+impl std::fmt::Debug for ApiKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut keys: Vec<_> = self.verifiers.keys().collect();
+        keys.sort();
+        f.debug_struct("ApiKeys").field("keys", &keys).finish()
+    }
+}
+
+impl ApiKeys {
+    pub fn new<'a>(keys: impl IntoIterator<Item = (&'a String, &'a String)>) -> ApiKeys {
+        ApiKeys {
+            verifiers: keys
+                .into_iter()
+                .map(|(key, secret)| (key.clone(), TokenVerifier::with_api_key(key, secret)))
+                .collect(),
+        }
+    }
+
+    /// Verifies an access token (a `Bearer ` prefix is accepted) and returns its claims.
+    pub fn verify_token(&self, token: &str) -> Result<Claims, AuthError> {
+        let token = strip_bearer(token);
+        self.verifier_for(token)?
+            .verify(token)
+            .map_err(|error| AuthError::Invalid(error.to_string()))
+    }
+
+    /// Verifies a webhook's signature and body hash, and decodes it.
+    pub fn receive_webhook(&self, body: &str, authorization: &str) -> Result<WebhookEvent, AuthError> {
+        let token = strip_bearer(authorization);
+        let receiver = WebhookReceiver::new(self.verifier_for(token)?.clone());
+        receiver.receive(body, token).map_err(|error| match error {
+            WebhookError::InvalidSignature | WebhookError::InvalidBase64(_) => AuthError::BodyHashMismatch,
+            WebhookError::InvalidAuth(error) => AuthError::Invalid(error.to_string()),
+            WebhookError::InvalidData(error) => AuthError::MalformedBody(error.to_string()),
+        })
+    }
+
+    fn verifier_for(&self, token: &str) -> Result<&TokenVerifier, AuthError> {
+        if token.is_empty() {
+            return Err(AuthError::Missing);
+        }
+        let claims = Claims::from_unverified(token).map_err(|_| AuthError::Malformed)?;
+        self.verifiers
+            .get(&claims.iss)
+            .ok_or(AuthError::UnknownKey(claims.iss))
+    }
+}
+
+/// LiveKit sends webhooks with a raw JWT; API clients send `Bearer <jwt>`. Accept both.
+fn strip_bearer(value: &str) -> &str {
+    let value = value.trim();
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .unwrap_or(value)
+        .trim()
+}

@@ -1,0 +1,37 @@
+//! `livekit-analytics check-config`: validate, then print the effective configuration with
+//! secrets masked, the sinks it runs and the sinks compiled in.
+
+use std::process::ExitCode;
+
+use crate::{cli::ConfigSource, compiled_sinks::compiled_sink_kinds};
+
+pub fn run(source: &ConfigSource) -> ExitCode {
+    let config = match source.load() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let sinks = match analytics_core::registry::build_sinks(&config) {
+        Ok(sinks) => sinks,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    print!("{}", config.to_masked_yaml());
+    println!("# sinks compiled in: {}", compiled_sink_kinds().join(", "));
+    let specs = config.sink_specs().unwrap_or_default();
+    let configured: Vec<String> = specs
+        .iter()
+        .map(|spec| format!("{} ({})", spec.name, spec.kind))
+        .collect();
+    println!("# sinks configured: {}", configured.join(", "));
+    if !config.openvidu.analytics.enabled {
+        println!("# openvidu.analytics.enabled is false: the service would exit without storing anything");
+    }
+    drop(sinks);
+    println!("# configuration is valid");
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,68 @@
+//! The command line (contract: `--config`, `--config-body`, `LIVEKIT_CONFIG`, `--dev`,
+//! `check-config`, `simulate`).
+
+use std::path::PathBuf;
+
+use analytics_core::{config::ConfigError, LivekitConfig};
+use clap::{Parser, Subcommand};
+
+/// Stores LiveKit analytics (webhooks, the analytics stream, stats) in MongoDB, PostgreSQL,
+/// Redis and SQLite.
+#[derive(Debug, Parser)]
+#[command(name = "livekit-analytics", version, about)]
+pub struct Cli {
+    /// A LiveKit config.yaml with an `openvidu.analytics` section.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The config YAML itself (instead of --config). Without either, env LIVEKIT_CONFIG.
+    #[arg(long, global = true, value_name = "YAML", conflicts_with = "config")]
+    pub config_body: Option<String>,
+    /// Development mode, no config needed: API key `devkey` / secret `secret`, SQLite at
+    /// ./livekit-analytics.db, listen 127.0.0.1:7890, interval 1s.
+    #[arg(long, global = true)]
+    pub dev: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the configuration and print it, secrets masked, with the sinks compiled in.
+    CheckConfig,
+}
+
+/// Where the configuration comes from.
+#[derive(Debug, Clone)]
+pub enum ConfigSource {
+    Dev,
+    File(PathBuf),
+    Body(String),
+    Env(Option<String>),
+}
+
+impl ConfigSource {
+    /// Reads and validates the configuration.
+    pub fn load(&self) -> Result<LivekitConfig, ConfigError> {
+        match self {
+            ConfigSource::Dev => Ok(LivekitConfig::dev()),
+            ConfigSource::File(path) => LivekitConfig::load(Some(path), None, None),
+            ConfigSource::Body(body) => LivekitConfig::load(None, Some(body), None),
+            ConfigSource::Env(env) => LivekitConfig::load(None, None, env.as_deref()),
+        }
+    }
+}
+
+impl Cli {
+    /// The configuration source the flags select.
+    pub fn config_source(&self) -> ConfigSource {
+        if self.dev {
+            ConfigSource::Dev
+        } else if let Some(path) = &self.config {
+            ConfigSource::File(path.clone())
+        } else if let Some(body) = &self.config_body {
+            ConfigSource::Body(body.clone())
+        } else {
+            ConfigSource::Env(std::env::var("LIVEKIT_CONFIG").ok())
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! Ingest: turning what LiveKit sends into records admitted to the pipeline.
+
+pub mod webhook;
+pub mod webhook_event;
+
+use std::time::SystemTime;
+
+use analytics_core::{record::RecordError, Admission, Record};
+use livekit_protocol::{AnalyticsEvent, AnalyticsStat};
+
+use crate::server::{ApiError, AppState};
+
+/// Converts events and stats into records and admits them into every sink's queue.
+pub fn admit(
+    state: &AppState,
+    source: &'static str,
+    events: Vec<AnalyticsEvent>,
+    stats: Vec<AnalyticsStat>,
+) -> Result<usize, ApiError> {
+    let now = SystemTime::now();
+    let expiration = state.pipeline.expiration();
+    let records = events
+        .into_iter()
+        .map(|event| Record::from_event(event, expiration, now))
+        .chain(stats.into_iter().map(|stat| Record::from_stat(stat, expiration, now)))
+        .collect::<Result<Vec<_>, RecordError>>()
+        .map_err(|error| ApiError::bad_request(source, "unconvertible", error.to_string()))?;
+    let count = records.len();
+    match state.pipeline.admit(records, source) {
+        Admission::Accepted => Ok(count),
+        Admission::Full { sink } => Err(ApiError::queue_full(source, &sink)),
+    }
+}

@@ -1,0 +1,66 @@
+//! [`ApiError`]: the clear answer to a request that changes nothing (401, 400, 413, 503),
+//! counted in `livekit_analytics_rejected_total` by [`crate::server::AppState::refuse`].
+
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde_json::json;
+
+use crate::auth::AuthError;
+
+/// An HTTP error answer with its reason.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub source: &'static str,
+    pub reason: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn bad_request(source: &'static str, reason: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            source,
+            reason,
+            message: message.into(),
+        }
+    }
+
+    pub fn from_auth(source: &'static str, error: AuthError) -> ApiError {
+        ApiError {
+            status: if error.is_bad_request() {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::UNAUTHORIZED
+            },
+            source,
+            reason: error.reason(),
+            message: error.to_string(),
+        }
+    }
+
+    pub fn queue_full(source: &'static str, sink: &str) -> ApiError {
+        ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            source,
+            reason: "queue_full",
+            message: format!("the queue of sink `{sink}` is full; retry later"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        tracing::debug!(source = self.source, reason = self.reason, status = %self.status, message = %self.message, "request refused");
+        let mut response = (self.status, Json(json!({ "error": self.message, "reason": self.reason }))).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
+        }
+        response
+    }
+}

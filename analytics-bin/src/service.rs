@@ -1,0 +1,104 @@
+//! Running the service: configuration → sinks → pipeline → HTTP listener; on SIGINT or
+//! SIGTERM stop accepting, flush what is queued within the shutdown timeout, and report
+//! what could not be written.
+
+use std::{process::ExitCode, sync::Arc, time::Duration};
+
+use analytics_core::{registry::build_sinks, Metrics, Pipeline};
+use tokio::net::TcpListener;
+
+use crate::{
+    auth::ApiKeys,
+    cli::ConfigSource,
+    compiled_sinks::compiled_sink_kinds,
+    server::{router, AppState},
+};
+
+/// How long open connections (long-lived gRPC streams included) get to finish after a
+/// shutdown signal before the pipeline is flushed regardless.
+const CONNECTION_GRACE: Duration = Duration::from_secs(2);
+
+pub async fn run(source: ConfigSource) -> ExitCode {
+    match serve(source).await {
+        Ok(code) => code,
+        Err(message) => {
+            tracing::error!("{message}");
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(source: ConfigSource) -> Result<ExitCode, String> {
+    let config = source.load().map_err(|error| error.to_string())?;
+    let analytics = config.openvidu.analytics.clone();
+    if !analytics.enabled {
+        println!("openvidu.analytics.enabled is false: nothing to store, exiting");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if config.keys.is_empty() {
+        return Err("keys: at least one API key is needed to authenticate LiveKit".into());
+    }
+    let sinks = build_sinks(&config).map_err(|error| error.to_string())?;
+    let names: Vec<String> = sinks.iter().map(|(name, _)| name.clone()).collect();
+    let metrics = Arc::new(Metrics::new());
+    let pipeline = Pipeline::start(sinks, &analytics, metrics);
+    let state = AppState {
+        pipeline: pipeline.clone(),
+        keys: Arc::new(ApiKeys::new(&config.keys)),
+    };
+    let listener = TcpListener::bind(analytics.listen)
+        .await
+        .map_err(|error| format!("cannot listen on {}: {error}", analytics.listen))?;
+    tracing::info!(
+        listen = %analytics.listen,
+        sinks = ?names,
+        compiled_in = ?compiled_sink_kinds(),
+        interval = ?analytics.interval,
+        "livekit-analytics started"
+    );
+    let app = router(state, analytics.max_body_bytes);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut server = tokio::spawn(async move {
+        let mut stop_rx = stop_rx;
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stop_rx.wait_for(|stop| *stop).await;
+            })
+            .await
+    });
+    tokio::select! {
+        result = &mut server => {
+            return Err(format!("the HTTP server stopped: {result:?}"));
+        }
+        signal = shutdown_signal() => tracing::info!(signal, "shutting down: flushing queued records"),
+    }
+    let _ = stop_tx.send(true);
+    if tokio::time::timeout(CONNECTION_GRACE, &mut server).await.is_err() {
+        server.abort();
+    }
+    let summary = pipeline.shutdown().await;
+    if summary.unwritten() > 0 {
+        for report in summary.reports.iter().filter(|r| r.unwritten > 0) {
+            eprintln!("error: sink {}: {} records not written before the shutdown deadline", report.sink, report.unwritten);
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    tracing::info!("stopped; every queued record was written");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() -> &'static str {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut terminate), Ok(mut interrupt)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::warn!("cannot listen for signals; stop with kill -9 only");
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = terminate.recv() => "SIGTERM",
+        _ = interrupt.recv() => "SIGINT",
+    }
+}

@@ -1,0 +1,164 @@
+//! [`MongoSink`]: the policy of a batch (prepare documents, write events and stats side by
+//! side, then move active entities for what was stored) over a lazily made client.
+
+use std::{
+    collections::HashSet,
+    time::{Duration, SystemTime},
+};
+
+use analytics_core::{
+    sink::RecordFailure, Batch, FixReport, LivekitHelper, RecordKind, Sink, SinkError,
+};
+use async_trait::async_trait;
+use mongodb::{
+    bson::{doc, DateTime, Document, RawDocumentBuf},
+    options::ClientOptions,
+    Client, Database,
+};
+use tokio::sync::OnceCell;
+
+use crate::{
+    active_entities,
+    config::MongoSettings,
+    document::{stored_document, EXPIRE_AT_FIELD},
+    indexes::{self, ACTIVE_ENTITIES, EVENTS, STATS},
+    retry_policy::sink_error,
+    writer::{self, Prepared},
+};
+
+/// How long an operation waits for a usable server when the URL does not say
+/// (`serverSelectionTimeoutMS`): short enough that an outage is reported, and retried by the
+/// sender with backoff, well before LiveKit's next batch.
+const DEFAULT_SERVER_SELECTION_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A MongoDB destination in openvidu-livekit's format.
+pub struct MongoSink {
+    name: String,
+    settings: MongoSettings,
+    database: OnceCell<Database>,
+}
+
+impl MongoSink {
+    /// A sink writing to `settings`. Does not touch the network: the client is made on first
+    /// use.
+    pub fn new(name: impl Into<String>, settings: MongoSettings) -> Result<MongoSink, SinkError> {
+        settings.validate()?;
+        Ok(MongoSink {
+            name: name.into(),
+            settings,
+            database: OnceCell::new(),
+        })
+    }
+
+    /// The database, making the client on first call (parsing a `mongodb+srv` URL looks up
+    /// DNS, which is why it happens here and not when the sink is built).
+    async fn database(&self) -> Result<&Database, SinkError> {
+        self.database
+            .get_or_try_init(|| async {
+                let mut options = ClientOptions::parse(&self.settings.url)
+                    .await
+                    .map_err(|error| sink_error(&error, &self.settings))?;
+                options.app_name.get_or_insert_with(|| "livekit-analytics".to_owned());
+                options
+                    .server_selection_timeout
+                    .get_or_insert(DEFAULT_SERVER_SELECTION_TIMEOUT);
+                options.connect_timeout.get_or_insert(DEFAULT_CONNECT_TIMEOUT);
+                let client = Client::with_options(options)
+                    .map_err(|error| sink_error(&error, &self.settings))?;
+                Ok(client.database(&self.settings.database))
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl Sink for MongoSink {
+    async fn initialize(&self) -> Result<(), SinkError> {
+        let database = self.database().await?;
+        indexes::ensure(database, &self.settings).await?;
+        tracing::info!(
+            sink = %self.name,
+            url = %self.settings.masked_url(),
+            database = %self.settings.database,
+            "MongoDB collections and indexes ready"
+        );
+        Ok(())
+    }
+
+    async fn send_batch(&self, batch: &Batch) -> Result<(), SinkError> {
+        let mut failures = Vec::new();
+        let mut events = Vec::new();
+        let mut stats = Vec::new();
+        for (batch_index, record) in batch.iter().enumerate() {
+            match stored_document(record) {
+                Ok(document) => {
+                    let prepared = Prepared { batch_index, document };
+                    match record.kind {
+                        RecordKind::Event => events.push(prepared),
+                        RecordKind::Stat => stats.push(prepared),
+                    }
+                }
+                Err(error) => failures.push(RecordFailure {
+                    index: batch_index,
+                    retryable: false,
+                    reason: error.to_string(),
+                }),
+            }
+        }
+        let database = self.database().await?;
+        let events_collection = database.collection::<RawDocumentBuf>(EVENTS);
+        let stats_collection = database.collection::<RawDocumentBuf>(STATS);
+        let (event_failures, stat_failures) = tokio::join!(
+            writer::insert(&events_collection, &events, &self.settings),
+            writer::insert(&stats_collection, &stats, &self.settings),
+        );
+        failures.extend(event_failures?);
+        failures.extend(stat_failures?);
+        failures.sort_by_key(|failure| failure.index);
+
+        // Only stored events move active entities; a failed one does when it comes again.
+        let failed: HashSet<usize> = failures.iter().map(|failure| failure.index).collect();
+        let changes: Vec<_> = batch
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| !failed.contains(index))
+            .filter_map(|(_, record)| record.active_change.as_ref())
+            .collect();
+        active_entities::apply(
+            &database.collection::<Document>(ACTIVE_ENTITIES),
+            changes,
+            &self.settings,
+        )
+        .await?;
+
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(SinkError::Records(failures))
+        }
+    }
+
+    async fn fix_active_entities(
+        &self,
+        _livekit: &dyn LivekitHelper,
+    ) -> Result<FixReport, SinkError> {
+        Err(SinkError::Unsupported("active-entities fixer"))
+    }
+
+    /// A backstop to the TTL index, which MongoDB runs about once a minute.
+    async fn expire(&self, now: SystemTime) -> Result<u64, SinkError> {
+        let database = self.database().await?;
+        let expired = doc! { EXPIRE_AT_FIELD: { "$lt": DateTime::from_system_time(now) } };
+        let mut removed = 0;
+        for collection in [EVENTS, STATS] {
+            removed += database
+                .collection::<Document>(collection)
+                .delete_many(expired.clone())
+                .await
+                .map_err(|error| sink_error(&error, &self.settings))?
+                .deleted_count;
+        }
+        Ok(removed)
+    }
+}

@@ -1,0 +1,137 @@
+//! The I/O of a batch: unordered `insert_many` of prepared documents in chunks within
+//! MongoDB's message size, with per-document outcomes mapped back to batch indexes.
+//! Duplicate keys are success; no transaction, so a standalone server works too.
+
+use analytics_core::{sink::RecordFailure, SinkError};
+use mongodb::{bson::RawDocumentBuf, error::ErrorKind, Collection};
+
+use crate::{
+    config::MongoSettings,
+    retry_policy::{document_error_is_retryable, sink_error, DUPLICATE_KEY},
+};
+
+/// Bytes of documents per `insert_many`, under MongoDB's 48 MB message limit with room for
+/// the command itself.
+const MAX_CHUNK_BYTES: usize = 32 * 1024 * 1024;
+/// Documents per `insert_many`, well under `maxWriteBatchSize` (100 000).
+const MAX_CHUNK_DOCUMENTS: usize = 10_000;
+
+/// A document ready to insert, with the index of its record in the batch.
+pub struct Prepared {
+    pub batch_index: usize,
+    pub document: RawDocumentBuf,
+}
+
+/// Inserts `documents` into `collection`. Returns the documents the server refused (other
+/// than duplicates); an error means the server was not reached or refused the whole
+/// operation, and the documents of chunks not yet written may be missing.
+pub async fn insert(
+    collection: &Collection<RawDocumentBuf>,
+    documents: &[Prepared],
+    settings: &MongoSettings,
+) -> Result<Vec<RecordFailure>, SinkError> {
+    let mut failures = Vec::new();
+    for chunk in chunks(documents) {
+        failures.extend(insert_chunk(collection, chunk, settings).await?);
+    }
+    Ok(failures)
+}
+
+/// Consecutive slices within the chunk limits (a single document is always its own chunk
+/// at worst: documents over 16 MiB never get here).
+fn chunks(documents: &[Prepared]) -> Vec<&[Prepared]> {
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0;
+    for (i, prepared) in documents.iter().enumerate() {
+        let size = prepared.document.as_bytes().len();
+        if i > start && (bytes + size > MAX_CHUNK_BYTES || i - start == MAX_CHUNK_DOCUMENTS) {
+            chunks.push(&documents[start..i]);
+            start = i;
+            bytes = 0;
+        }
+        bytes += size;
+    }
+    if start < documents.len() {
+        chunks.push(&documents[start..]);
+    }
+    chunks
+}
+
+async fn insert_chunk(
+    collection: &Collection<RawDocumentBuf>,
+    chunk: &[Prepared],
+    settings: &MongoSettings,
+) -> Result<Vec<RecordFailure>, SinkError> {
+    let result = collection
+        .insert_many(chunk.iter().map(|prepared| &prepared.document))
+        .ordered(false)
+        .await;
+    let error = match result {
+        Ok(_) => return Ok(Vec::new()),
+        Err(error) => error,
+    };
+    let ErrorKind::InsertMany(outcome) = error.kind.as_ref() else {
+        return Err(sink_error(&error, settings));
+    };
+    // The documents may be written but not acknowledged as asked: writing them all again is
+    // safe, as duplicates are success.
+    if outcome.write_concern_error.is_some() || outcome.write_errors.is_none() {
+        return Err(sink_error(&error, settings));
+    }
+    let mut failures = Vec::new();
+    for write_error in outcome.write_errors.iter().flatten() {
+        if write_error.code == DUPLICATE_KEY {
+            continue;
+        }
+        let Some(prepared) = chunk.get(write_error.index) else {
+            return Err(SinkError::Fatal(format!(
+                "MongoDB reported a write error for document {} of a chunk of {}",
+                write_error.index,
+                chunk.len()
+            )));
+        };
+        failures.push(RecordFailure {
+            index: prepared.batch_index,
+            retryable: document_error_is_retryable(write_error.code),
+            reason: settings.scrub(&format!(
+                "MongoDB refused the document (code {}{}): {}",
+                write_error.code,
+                write_error
+                    .code_name
+                    .as_deref()
+                    .map(|name| format!(" {name}"))
+                    .unwrap_or_default(),
+                write_error.message
+            )),
+        });
+    }
+    Ok(failures)
+}
+
+#[cfg(test)]
+mod tests {
+    use mongodb::bson::rawdoc;
+
+    use super::*;
+
+    fn prepared(batch_index: usize, padding: usize) -> Prepared {
+        Prepared {
+            batch_index,
+            document: rawdoc! { "pad": "x".repeat(padding) },
+        }
+    }
+
+    #[test]
+    fn chunks_stay_within_bytes_and_counts() {
+        let big = MAX_CHUNK_BYTES / 3;
+        let documents: Vec<_> = (0..5).map(|i| prepared(i, big)).collect();
+        let sizes: Vec<usize> = chunks(&documents).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, [2, 2, 1]);
+
+        let many: Vec<_> = (0..MAX_CHUNK_DOCUMENTS + 1).map(|i| prepared(i, 1)).collect();
+        let sizes: Vec<usize> = chunks(&many).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, [MAX_CHUNK_DOCUMENTS, 1]);
+        assert!(chunks(&[]).is_empty());
+    }
+}

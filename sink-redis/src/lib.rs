@@ -1,1 +1,34 @@
-//! The redis destination of livekit-analytics (being built: see the sink-redis issue).
+//! The Redis destination of livekit-analytics, for plain Redis (6.2+, no modules) and Redis
+//! Cluster: records go to the streams `<prefix>events` and `<prefix>stats` (which
+//! consumers tail), with per-room lookups and active entities beside them, all expiring.
+//! Registered as sink type `redis`; see docs/sink-redis.md for the layout.
+
+pub mod config;
+mod connection;
+mod errors;
+mod expiry;
+pub mod layout;
+mod scripts;
+mod sink;
+mod validate;
+mod writer;
+
+use std::sync::Arc;
+
+use analytics_core::{Sink, SinkContext, SinkError};
+
+pub use config::RedisSinkConfig;
+pub use sink::RedisSink;
+
+analytics_core::inventory::submit! {
+    analytics_core::SinkFactory { kind: "redis", build: build_redis_sink }
+}
+
+/// Builds the sink from `sinks.<name>` (falling back to LiveKit's `redis:` section).
+/// Does not connect.
+pub fn build_redis_sink(ctx: &SinkContext) -> Result<Arc<dyn Sink>, SinkError> {
+    let config: RedisSinkConfig = ctx.settings()?;
+    let target = config.server_target(ctx.livekit_redis.as_ref())?;
+    let sink = RedisSink::new(&ctx.name, target, &config.prefix, ctx.expiration)?;
+    Ok(Arc::new(sink))
+}

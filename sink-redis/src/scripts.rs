@@ -1,0 +1,125 @@
+//! The two Lua scripts of the write path, and the `EVALSHA` / `EVAL` commands that run them.
+//!
+//! Why scripts: a record's idempotency marker and its stream entry must be written together
+//! or not at all. With a plain pipeline (`SET NX` then `XADD`), a crash or a lost connection
+//! between the two leaves a marker without its entry, and the re-sent record would be
+//! skipped as a duplicate: lost. Writing `XADD` first would duplicate it instead. A script
+//! runs atomically (and is replicated and written to the AOF as one unit), so neither can
+//! happen. All keys a script touches share one cluster slot (see [`crate::layout`]).
+
+use redis::{Cmd, Script};
+
+/// Appends records to one stream, skipping those whose marker exists.
+///
+/// `KEYS[1]` = the stream, `KEYS[1 + i]` = the marker of record `i`.
+/// `ARGV[1]` = TTL in ms, `ARGV[2]` = the type field name (`type` / `kind`), then per record
+/// `id`, type, `room_sid`, `data`.
+/// Returns one string per record: `+<entry id>` added, `=<entry id>` already there,
+/// `!<error>` refused by Redis (nothing written for that record).
+const APPEND: &str = r#"
+local ttl = ARGV[1]
+local type_field = ARGV[2]
+local out = {}
+for i = 2, #KEYS do
+  local base = 3 + (i - 2) * 4
+  local existing = redis.call('GET', KEYS[i])
+  if existing then
+    out[#out + 1] = '=' .. existing
+  else
+    local entry = redis.pcall('XADD', KEYS[1], '*', 'id', ARGV[base], type_field, ARGV[base + 1],
+      'room_sid', ARGV[base + 2], 'data', ARGV[base + 3])
+    if type(entry) == 'table' and entry.err then
+      out[#out + 1] = '!' .. entry.err
+    else
+      redis.call('SET', KEYS[i], entry, 'PX', ttl)
+      out[#out + 1] = '+' .. entry
+    end
+  end
+end
+return out
+"#;
+
+/// Applies active-entity changes. A closed entity gets a tombstone, so an open that comes
+/// again (a retry, a re-sent batch) after its close does not bring it back: LiveKit never
+/// reuses a room, participant, egress or ingress id.
+///
+/// `KEYS[1]` = the active hash, `KEYS[2]` = the closed tombstones.
+/// `ARGV[1]` = TTL in ms, then per change: `open`|`close`, `<ENTITY>:<id>`, and the opening
+/// event's document (open) or the tombstone's expiry in unix ms (close).
+const ACTIVE: &str = r#"
+for i = 2, #ARGV, 3 do
+  local member = ARGV[i + 1]
+  if ARGV[i] == 'open' then
+    if not redis.call('ZSCORE', KEYS[2], member) then
+      redis.call('HSET', KEYS[1], member, ARGV[i + 2])
+    end
+  else
+    redis.call('HDEL', KEYS[1], member)
+    redis.call('ZADD', KEYS[2], ARGV[i + 2], member)
+  end
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+return #ARGV
+"#;
+
+/// The scripts, with their SHA1 digests computed once.
+pub struct Scripts {
+    append: Script,
+    active: Script,
+}
+
+impl Default for Scripts {
+    fn default() -> Self {
+        Scripts {
+            append: Script::new(APPEND),
+            active: Script::new(ACTIVE),
+        }
+    }
+}
+
+/// Whether to call a script by digest (`EVALSHA`) or send its source (`EVAL`, after the
+/// server said `NOSCRIPT`, e.g. because it restarted; `EVAL` caches it again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScriptCall {
+    BySha,
+    WithSource,
+}
+
+impl Scripts {
+    /// The command that runs [`APPEND`] on `keys`; the caller adds the `ARGV`s.
+    pub fn append(&self, call: ScriptCall, keys: &[String]) -> Cmd {
+        invocation(&self.append, APPEND, call, keys)
+    }
+
+    /// The command that runs [`ACTIVE`] on `keys`; the caller adds the `ARGV`s.
+    pub fn active(&self, call: ScriptCall, keys: &[String]) -> Cmd {
+        invocation(&self.active, ACTIVE, call, keys)
+    }
+
+    /// `SCRIPT LOAD` commands for both scripts, so that the first batch needs no `EVAL`.
+    pub fn load_commands(&self) -> [Cmd; 2] {
+        [APPEND, ACTIVE].map(|source| {
+            let mut cmd = redis::cmd("SCRIPT");
+            cmd.arg("LOAD").arg(source);
+            cmd
+        })
+    }
+}
+
+fn invocation(script: &Script, source: &str, call: ScriptCall, keys: &[String]) -> Cmd {
+    let mut cmd = match call {
+        ScriptCall::BySha => {
+            let mut cmd = redis::cmd("EVALSHA");
+            cmd.arg(script.get_hash());
+            cmd
+        }
+        ScriptCall::WithSource => {
+            let mut cmd = redis::cmd("EVAL");
+            cmd.arg(source);
+            cmd
+        }
+    };
+    cmd.arg(keys.len()).arg(keys);
+    cmd
+}

@@ -1,0 +1,171 @@
+//! [`RedisSink`]: the [`Sink`] contract on top of the writer, expiry and connection.
+
+use std::time::{Duration, SystemTime};
+
+use analytics_core::{Batch, FixReport, LivekitHelper, RecordKind, Sink, SinkError};
+use async_trait::async_trait;
+use tokio::sync::OnceCell;
+
+use crate::{
+    config::ServerTarget,
+    connection::RedisConnection,
+    errors::{classify, Failure},
+    expiry::Expirer,
+    layout::KeyLayout,
+    scripts::Scripts,
+    writer::Writer,
+};
+
+/// Redis needs 6.2 or later for `XTRIM ... MINID`.
+const MIN_VERSION: (u32, u32) = (6, 2);
+
+/// The Redis destination. Built without touching the network; [`Sink::initialize`]
+/// connects.
+pub struct RedisSink {
+    name: String,
+    target: ServerTarget,
+    layout: KeyLayout,
+    expiration: Duration,
+    scripts: Scripts,
+    connection: OnceCell<RedisConnection>,
+}
+
+impl RedisSink {
+    /// A sink named `name` writing under `prefix`, keeping records for `expiration`.
+    pub fn new(name: &str, target: ServerTarget, prefix: &str, expiration: Duration) -> Result<RedisSink, SinkError> {
+        if expiration.as_millis() == 0 {
+            return Err(SinkError::Config("openvidu.analytics.expiration must be above 0 for the Redis sink".into()));
+        }
+        Ok(RedisSink {
+            name: name.to_owned(),
+            target,
+            layout: KeyLayout::new(prefix),
+            expiration,
+            scripts: Scripts::default(),
+            connection: OnceCell::new(),
+        })
+    }
+
+    /// The key names this sink writes.
+    pub fn layout(&self) -> &KeyLayout {
+        &self.layout
+    }
+
+    fn connection(&self) -> Result<&RedisConnection, SinkError> {
+        self.connection
+            .get()
+            .ok_or_else(|| SinkError::Unavailable(format!("sink {} is not initialised", self.name)))
+    }
+
+    fn ttl_ms(&self) -> u64 {
+        u64::try_from(self.expiration.as_millis()).unwrap_or(u64::MAX)
+    }
+
+    async fn check_server(&self, connection: &RedisConnection) -> Result<(), SinkError> {
+        let info: String = connection
+            .query(redis::cmd("INFO").arg("server"))
+            .await
+            .map_err(|error| unavailable(&error))?;
+        if let Some(version) = server_version(&info) {
+            if version < MIN_VERSION {
+                return Err(SinkError::Fatal(format!(
+                    "Redis {}.{} is too old: the sink needs {}.{} or later (XTRIM MINID)",
+                    version.0, version.1, MIN_VERSION.0, MIN_VERSION.1
+                )));
+            }
+        }
+        for kind in [RecordKind::Event, RecordKind::Stat] {
+            let key = self.layout.stream(kind);
+            let found: String = connection
+                .query(redis::cmd("TYPE").arg(&key))
+                .await
+                .map_err(|error| unavailable(&error))?;
+            if found != "stream" && found != "none" {
+                return Err(SinkError::Config(format!(
+                    "key `{key}` holds a {found}, not a stream: choose another `prefix` or remove the key"
+                )));
+            }
+        }
+        if !connection.is_cluster() {
+            // On a cluster, a node without the scripts answers NOSCRIPT and gets them by EVAL.
+            for load in self.scripts.load_commands() {
+                connection
+                    .query::<String>(&load)
+                    .await
+                    .map_err(|error| unavailable(&error))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Sink for RedisSink {
+    async fn initialize(&self) -> Result<(), SinkError> {
+        let connection = self
+            .connection
+            .get_or_try_init(|| RedisConnection::connect(&self.target))
+            .await
+            .map_err(|error| unavailable(&error))?;
+        self.check_server(connection).await?;
+        tracing::info!(sink = %self.name, target = ?self.target, prefix = %self.layout.prefix(), "redis sink ready");
+        Ok(())
+    }
+
+    async fn send_batch(&self, batch: &Batch) -> Result<(), SinkError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let writer = Writer {
+            connection: self.connection()?,
+            layout: &self.layout,
+            scripts: &self.scripts,
+            ttl_ms: self.ttl_ms(),
+        };
+        let summary = writer.write(batch).await?;
+        tracing::debug!(sink = %self.name, added = summary.added, duplicates = summary.duplicates, "batch written");
+        Ok(())
+    }
+
+    async fn fix_active_entities(&self, _livekit: &dyn LivekitHelper) -> Result<FixReport, SinkError> {
+        Err(SinkError::Unsupported("active-entities fixer"))
+    }
+
+    async fn expire(&self, now: SystemTime) -> Result<u64, SinkError> {
+        let expirer = Expirer {
+            connection: self.connection()?,
+            layout: &self.layout,
+            expiration_ms: i64::try_from(self.expiration.as_millis()).unwrap_or(i64::MAX),
+        };
+        expirer.expire(now).await
+    }
+}
+
+fn unavailable(error: &redis::RedisError) -> SinkError {
+    match classify(error) {
+        Failure::Refused { reason, .. } | Failure::Unavailable(reason) => SinkError::Unavailable(reason),
+        Failure::NoScript => SinkError::Unavailable(error.to_string()),
+    }
+}
+
+/// `(major, minor)` from `INFO server`'s `redis_version:`.
+fn server_version(info: &str) -> Option<(u32, u32)> {
+    let version = info
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("redis_version:"))?;
+    let mut parts = version.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::server_version;
+
+    #[test]
+    fn version_is_read_from_info() {
+        assert_eq!(server_version("# Server\r\nredis_version:7.0.15\r\n"), Some((7, 0)));
+        assert_eq!(server_version("nothing"), None);
+    }
+}

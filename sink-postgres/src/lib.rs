@@ -1,1 +1,36 @@
-//! The postgres destination of livekit-analytics (being built: see the sink-postgres issue).
+//! The PostgreSQL destination of livekit-analytics: `events` and `stats` with typed columns
+//! for what dashboards filter on and the openvidu document as `data jsonb`, written in one
+//! `UNNEST` statement per batch (`ON CONFLICT (id) DO NOTHING`), active entities kept in
+//! batch order, versioned migrations under an advisory lock, expiry by chunked indexed
+//! deletes. See `docs/sink-postgres.md`.
+
+mod columns;
+mod config;
+mod expiry;
+mod failure;
+mod nul;
+pub mod queries;
+mod schema;
+mod sink;
+mod statement;
+mod writer;
+
+#[cfg(test)]
+mod tests;
+
+pub use config::{PostgresConfig, DEFAULT_SCHEMA};
+pub use schema::SCHEMA_VERSION;
+pub use sink::PostgresSink;
+
+use std::sync::Arc;
+
+use analytics_core::{Sink, SinkContext, SinkError, SinkFactory};
+
+fn build_postgres_sink(context: &SinkContext) -> Result<Arc<dyn Sink>, SinkError> {
+    let config: PostgresConfig = context.settings()?;
+    Ok(Arc::new(PostgresSink::new(&context.name, &config)?))
+}
+
+analytics_core::inventory::submit! {
+    SinkFactory { kind: "postgres", build: build_postgres_sink }
+}

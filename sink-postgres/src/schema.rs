@@ -1,0 +1,147 @@
+//! The tables and indexes, created by versioned migrations recorded in
+//! `<schema>.schema_migrations` and applied under a transaction-scoped advisory lock, so that
+//! two instances starting at once neither race nor fail.
+
+use sqlx::{AssertSqlSafe, PgConnection, Postgres, Transaction};
+
+/// `{schema}` is replaced by the quoted schema name. Migration `n` (1-based) is version `n`;
+/// never edit one that has shipped: append a new one.
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "events, stats, active_entities and last_alive with dashboard and expiry indexes",
+    r#"
+CREATE TABLE {schema}.events (
+    id text PRIMARY KEY,
+    type text NOT NULL,
+    timestamp timestamptz NOT NULL,
+    room_sid text NOT NULL,
+    room_name text NOT NULL,
+    participant_sid text NOT NULL,
+    participant_identity text NOT NULL,
+    track_id text NOT NULL,
+    egress_id text NOT NULL,
+    ingress_id text NOT NULL,
+    node_id text NOT NULL,
+    expire_at timestamptz NOT NULL,
+    data jsonb NOT NULL
+);
+CREATE INDEX events_type_timestamp ON {schema}.events (type, timestamp);
+CREATE INDEX events_timestamp ON {schema}.events (timestamp);
+CREATE INDEX events_room_type ON {schema}.events (room_sid, type);
+CREATE INDEX events_participant_type ON {schema}.events (participant_sid, type);
+CREATE INDEX events_identity_type ON {schema}.events (participant_identity, type);
+CREATE INDEX events_egress_type ON {schema}.events (egress_id, type);
+CREATE INDEX events_ingress_type ON {schema}.events (ingress_id, type);
+CREATE INDEX events_expire_at ON {schema}.events (expire_at);
+
+CREATE TABLE {schema}.stats (
+    id text PRIMARY KEY,
+    kind text NOT NULL,
+    timestamp timestamptz NOT NULL,
+    room_sid text NOT NULL,
+    room_name text NOT NULL,
+    participant_sid text NOT NULL,
+    track_id text NOT NULL,
+    score real NOT NULL,
+    min_score real NOT NULL,
+    median_score real NOT NULL,
+    mime text NOT NULL,
+    node text NOT NULL,
+    expire_at timestamptz NOT NULL,
+    data jsonb NOT NULL
+);
+CREATE INDEX stats_room_timestamp ON {schema}.stats (room_sid, timestamp);
+CREATE INDEX stats_participant_timestamp ON {schema}.stats (participant_sid, timestamp);
+CREATE INDEX stats_track_timestamp ON {schema}.stats (track_id, timestamp);
+CREATE INDEX stats_timestamp ON {schema}.stats (timestamp);
+CREATE INDEX stats_expire_at ON {schema}.stats (expire_at);
+
+CREATE TABLE {schema}.active_entities (
+    id text PRIMARY KEY,
+    entity text NOT NULL,
+    event_id text NOT NULL,
+    opened_at timestamptz NOT NULL
+);
+CREATE INDEX active_entities_entity ON {schema}.active_entities (entity);
+
+CREATE TABLE {schema}.last_alive (
+    id text PRIMARY KEY,
+    last_alive timestamptz NOT NULL
+);
+"#,
+)];
+
+/// The schema version this build creates.
+pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
+
+/// What [`migrate`] found and did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MigrationOutcome {
+    /// Version before the run.
+    pub found: i32,
+    /// Migrations applied by this run.
+    pub applied: i32,
+}
+
+/// `"name"`: the schema as a quoted identifier (the name is validated by the config).
+pub(crate) fn quoted(schema: &str) -> String {
+    format!("\"{schema}\"")
+}
+
+/// Brings `schema` to [`SCHEMA_VERSION`] in one transaction. Concurrent callers queue on an
+/// advisory lock keyed by the schema name; the second finds the work done.
+pub(crate) async fn migrate(
+    connection: &mut PgConnection,
+    schema: &str,
+) -> Result<MigrationOutcome, sqlx::Error> {
+    let mut tx: Transaction<'_, Postgres> = sqlx::Connection::begin(connection).await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(format!("livekit-analytics/schema/{schema}"))
+        .execute(&mut *tx)
+        .await?;
+    let quoted = quoted(schema);
+    // Checked first so that a role without CREATE on the database can use a schema a DBA
+    // prepared (CREATE SCHEMA IF NOT EXISTS checks the privilege even when it exists).
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+            .bind(schema)
+            .fetch_one(&mut *tx)
+            .await?;
+    if !exists {
+        sqlx::raw_sql(AssertSqlSafe(format!("CREATE SCHEMA {quoted}")))
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "CREATE TABLE IF NOT EXISTS {quoted}.schema_migrations (
+            version integer PRIMARY KEY,
+            description text NOT NULL,
+            applied_at timestamptz NOT NULL DEFAULT now()
+        )"
+    )))
+    .execute(&mut *tx)
+    .await?;
+    let found: i32 = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT coalesce(max(version), 0) FROM {quoted}.schema_migrations"
+    )))
+    .fetch_one(&mut *tx)
+    .await?;
+    let mut applied = 0;
+    for (version, (description, migration)) in (1..).zip(MIGRATIONS) {
+        if version <= found {
+            continue;
+        }
+        sqlx::raw_sql(AssertSqlSafe(migration.replace("{schema}", &quoted)))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO {quoted}.schema_migrations (version, description) VALUES ($1, $2)"
+        )))
+        .bind(version)
+        .bind(*description)
+        .execute(&mut *tx)
+        .await?;
+        applied += 1;
+    }
+    tx.commit().await?;
+    Ok(MigrationOutcome { found, applied })
+}

@@ -1,0 +1,126 @@
+//! [`PostgresSink`]: the lazily connected pool and the [`Sink`] contract, delegating writes to
+//! the writer, set-up to the migrations and expiry to the chunked deletes.
+
+use std::{str::FromStr, time::SystemTime};
+
+use analytics_core::{config::mask_url, Batch, FixReport, LivekitHelper, Sink, SinkError};
+use async_trait::async_trait;
+use sqlx::{
+    postgres::{PgConnectOptions, PgPoolOptions},
+    PgPool,
+};
+
+use crate::{
+    config::PostgresConfig,
+    expiry::Expiry,
+    failure::Failure,
+    schema::{self, SCHEMA_VERSION},
+    writer::Writer,
+};
+
+/// How the sink's sessions are named in `pg_stat_activity`, unless the URL names them.
+const APPLICATION_NAME: &str = "livekit-analytics";
+
+/// The PostgreSQL destination.
+pub struct PostgresSink {
+    name: String,
+    schema: String,
+    masked_url: String,
+    pool: PgPool,
+    writer: Writer,
+    expiry: Expiry,
+}
+
+impl PostgresSink {
+    /// Builds the sink without connecting: the pool connects on first use, so a server
+    /// that is down does not stop the service.
+    pub fn new(name: &str, config: &PostgresConfig) -> Result<PostgresSink, SinkError> {
+        config
+            .validate()
+            .map_err(|reason| SinkError::Config(format!("openvidu.analytics.sinks.{name}: {reason}")))?;
+        let masked_url = mask_url(&config.url);
+        if !["postgres://", "postgresql://"]
+            .iter()
+            .any(|scheme| config.url.starts_with(scheme))
+        {
+            return Err(SinkError::Config(format!(
+                "openvidu.analytics.sinks.{name}.url {masked_url} must start with postgres:// or postgresql://"
+            )));
+        }
+        let mut options = PgConnectOptions::from_str(&config.url).map_err(|error| {
+            SinkError::Config(format!(
+                "openvidu.analytics.sinks.{name}.url {masked_url} is not a PostgreSQL URL: {error}"
+            ))
+        })?;
+        if options.get_application_name().is_none() {
+            options = options.application_name(APPLICATION_NAME);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(config.pool_size)
+            .acquire_timeout(config.connect_timeout)
+            .connect_lazy_with(options);
+        let quoted = schema::quoted(&config.schema);
+        let parts = usize::try_from(config.pool_size).unwrap_or(1);
+        Ok(PostgresSink {
+            name: name.to_owned(),
+            schema: config.schema.clone(),
+            masked_url,
+            writer: Writer::new(pool.clone(), &quoted, parts, config.write_timeout),
+            expiry: Expiry::new(pool.clone(), &quoted, config.write_timeout),
+            pool,
+        })
+    }
+
+    /// The connection pool (for tests and tools that read what the sink wrote).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+#[async_trait]
+impl Sink for PostgresSink {
+    async fn initialize(&self) -> Result<(), SinkError> {
+        let mut connection = self.pool.acquire().await.map_err(|error| {
+            SinkError::Unavailable(format!("cannot connect to {}: {error}", self.masked_url))
+        })?;
+        let outcome = schema::migrate(&mut connection, &self.schema)
+            .await
+            .map_err(|error| Failure::of(&error).into_sink_error())?;
+        if outcome.found > SCHEMA_VERSION {
+            tracing::warn!(
+                sink = %self.name,
+                schema = %self.schema,
+                found = outcome.found,
+                known = SCHEMA_VERSION,
+                "the schema is newer than this build knows; writing anyway"
+            );
+        }
+        tracing::info!(
+            sink = %self.name,
+            url = %self.masked_url,
+            schema = %self.schema,
+            version = outcome.found.max(SCHEMA_VERSION),
+            applied = outcome.applied,
+            "PostgreSQL schema ready"
+        );
+        Ok(())
+    }
+
+    async fn send_batch(&self, batch: &Batch) -> Result<(), SinkError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.writer.write(batch).await
+    }
+
+    async fn fix_active_entities(
+        &self,
+        _livekit: &dyn LivekitHelper,
+    ) -> Result<FixReport, SinkError> {
+        Err(SinkError::Unsupported("active-entities fixer"))
+    }
+
+    async fn expire(&self, now: SystemTime) -> Result<u64, SinkError> {
+        self.expiry.expire(now).await
+    }
+}

@@ -1,0 +1,73 @@
+//! The one statement that writes a batch: events, stats and the active-entity changes in a
+//! single round trip, as column arrays expanded by `UNNEST`.
+//!
+//! - `ON CONFLICT (id) DO NOTHING` makes a re-sent record a no-op.
+//! - Active-entity changes are applied only for events this statement inserted, so a
+//!   re-sent `ROOM_CREATED` cannot re-open a room that was closed since; within the batch
+//!   the last change of each entity wins (`DISTINCT ON ... ORDER BY position DESC`), so an
+//!   open followed by a close leaves it closed. One change per entity means the upsert and
+//!   the delete never touch the same row.
+//! - Being one statement, it commits whole or not at all: a dropped connection loses
+//!   nothing that a retry of the batch does not write.
+
+/// Unix milliseconds (`int8`) to `timestamptz`, exactly.
+const MILLIS_TO_TIMESTAMPTZ: &str = "'epoch'::timestamptz + {} * interval '1 millisecond'";
+
+fn at(column: &str) -> String {
+    MILLIS_TO_TIMESTAMPTZ.replace("{}", column)
+}
+
+/// The batch statement for the tables in `schema` (already quoted). Parameters, in order:
+/// the 13 event columns, the 14 stat columns, then 5 active-change columns (see
+/// [`crate::columns::Columns`]).
+pub(crate) fn write_batch(schema: &str) -> String {
+    format!(
+        r#"WITH new_events AS (
+    INSERT INTO {schema}.events (id, type, timestamp, room_sid, room_name, participant_sid,
+        participant_identity, track_id, egress_id, ingress_id, node_id, expire_at, data)
+    SELECT id, type, {event_at}, room_sid, room_name, participant_sid,
+        participant_identity, track_id, egress_id, ingress_id, node_id, {event_expire}, data::jsonb
+    FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::text[],
+        $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::int8[], $13::text[])
+        AS e(id, type, at_ms, room_sid, room_name, participant_sid,
+        participant_identity, track_id, egress_id, ingress_id, node_id, expire_ms, data)
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id
+), new_stats AS (
+    INSERT INTO {schema}.stats (id, kind, timestamp, room_sid, room_name, participant_sid,
+        track_id, score, min_score, median_score, mime, node, expire_at, data)
+    SELECT id, kind, {stat_at}, room_sid, room_name, participant_sid,
+        track_id, score, min_score, median_score, mime, node, {stat_expire}, data::jsonb
+    FROM UNNEST($14::text[], $15::text[], $16::int8[], $17::text[], $18::text[], $19::text[],
+        $20::text[], $21::float4[], $22::float4[], $23::float4[], $24::text[], $25::text[],
+        $26::int8[], $27::text[])
+        AS s(id, kind, at_ms, room_sid, room_name, participant_sid,
+        track_id, score, min_score, median_score, mime, node, expire_ms, data)
+    ON CONFLICT (id) DO NOTHING
+    RETURNING 1
+), changes AS (
+    SELECT DISTINCT ON (c.entity_id) c.entity_id, c.entity, c.opens, c.event_id, c.at_ms
+    FROM UNNEST($28::text[], $29::text[], $30::text[], $31::bool[], $32::int8[])
+        WITH ORDINALITY AS c(event_id, entity_id, entity, opens, at_ms, position)
+    WHERE c.event_id IN (SELECT id FROM new_events)
+    ORDER BY c.entity_id, c.position DESC
+), opened AS (
+    INSERT INTO {schema}.active_entities (id, entity, event_id, opened_at)
+    SELECT c.entity_id, c.entity, c.event_id, {change_at} FROM changes c WHERE c.opens
+    ON CONFLICT (id) DO UPDATE
+        SET entity = EXCLUDED.entity, event_id = EXCLUDED.event_id, opened_at = EXCLUDED.opened_at
+    RETURNING 1
+), closed AS (
+    DELETE FROM {schema}.active_entities a USING changes c
+    WHERE a.id = c.entity_id AND NOT c.opens
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM new_events), (SELECT count(*) FROM new_stats),
+    (SELECT count(*) FROM opened), (SELECT count(*) FROM closed)"#,
+        event_at = at("e.at_ms"),
+        event_expire = at("e.expire_ms"),
+        stat_at = at("s.at_ms"),
+        stat_expire = at("s.expire_ms"),
+        change_at = at("c.at_ms"),
+    )
+}

@@ -1,0 +1,73 @@
+//! Expiry: expired rows go, live rows stay, and the delete never reads the live rows with a
+//! sequential scan.
+
+use std::time::{Duration, SystemTime};
+
+use analytics_core::Sink;
+use serde_json::Value;
+
+use super::support::{batch_of, stats, TestSchema};
+use crate::{expiry::Expiry, schema::quoted};
+
+/// Every node type in an `EXPLAIN (FORMAT JSON)` plan.
+fn node_types(plan: &Value, into: &mut Vec<String>) {
+    if let Some(kind) = plan.get("Node Type").and_then(Value::as_str) {
+        into.push(kind.to_owned());
+    }
+    for child in plan.get("Plans").and_then(Value::as_array).into_iter().flatten() {
+        node_types(child, into);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_rows_are_deleted_in_chunks_through_the_index() {
+    let Some(schema) = TestSchema::new().await else {
+        return;
+    };
+    let sink = schema.sink();
+    sink.initialize().await.expect("initialised");
+    let now = SystemTime::now();
+    let hour = Duration::from_secs(3600);
+    // Written two hours ago with a one-hour lifetime: expired. Then a larger live set, as in
+    // a real store where one day of 32 expires at a time.
+    let expired = stats(700, now - 3 * hour, now - 2 * hour, hour);
+    let live = stats(6000, now - hour, now, hour);
+    for chunk in expired.chunks(1000).chain(live.chunks(1000)) {
+        sink.send_batch(&batch_of(chunk)).await.expect("written");
+    }
+    sqlx::raw_sql(schema.sql("ANALYZE {schema}.stats; ANALYZE {schema}.events"))
+        .execute(&schema.admin)
+        .await
+        .expect("analyzed");
+
+    for table in ["stats", "events"] {
+        let statement = crate::expiry::delete_chunk(&quoted(&schema.name), table);
+        let plan: Value = sqlx::query_scalar(schema.sql(&format!("EXPLAIN (FORMAT JSON) {statement}")))
+            .bind(analytics_core::record::unix_millis(now))
+            .bind(5000_i64)
+            .fetch_one(&schema.admin)
+            .await
+            .map(|text: String| serde_json::from_str(&text).expect("plan is JSON"))
+            .expect("explained");
+        let mut nodes = Vec::new();
+        node_types(&plan[0]["Plan"], &mut nodes);
+        assert!(!nodes.iter().any(|n| n == "Seq Scan"), "{table}: sequential scan in {nodes:?}");
+        assert!(nodes.iter().any(|n| n == "Tid Scan"), "{table}: delete by ctid in {nodes:?}");
+        assert!(
+            nodes.iter().any(|n| n.starts_with("Index") || n.starts_with("Bitmap")),
+            "{table}: expired rows found through the index in {nodes:?}"
+        );
+    }
+
+    let expiry = Expiry::new(sink.pool().clone(), &quoted(&schema.name), Duration::from_secs(30))
+        .with_chunk_rows(300);
+    assert_eq!(expiry.expire(now).await.expect("expiry runs"), 700, "3 chunks of at most 300");
+    assert_eq!(expiry.expire(now).await.expect("expiry runs"), 0, "nothing left to expire");
+    let left: i64 = sqlx::query_scalar(schema.sql("SELECT count(*) FROM {schema}.stats"))
+        .fetch_one(&schema.admin)
+        .await
+        .expect("counted");
+    assert_eq!(left, 6000, "live rows stay");
+    assert_eq!(sink.expire(now + 2 * hour).await.expect("expiry runs"), 6000);
+    schema.drop().await;
+}

@@ -1,0 +1,11 @@
+//! Tests against the real PostgreSQL named by `LKA_TEST_POSTGRES_URL`, each in its own
+//! schema.
+
+mod active_entities;
+mod compliance;
+mod example_queries;
+mod expiry;
+mod migrations;
+mod reconnect;
+mod support;
+mod writes;

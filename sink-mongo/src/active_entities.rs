@@ -55,7 +55,10 @@ pub async fn apply<'a>(
         let collection = collection.clone();
         upserts.spawn(async move {
             collection
-                .update_one(doc! { "_id": id }, doc! { "$set": { "entity": entity.as_str() } })
+                .update_one(
+                    doc! { "_id": id },
+                    doc! { "$set": { "entity": entity.as_str() } },
+                )
                 .upsert(true)
                 .await
         });
@@ -65,7 +68,9 @@ pub async fn apply<'a>(
         let error = match joined {
             Ok(Ok(_)) => continue,
             Ok(Err(error)) => sink_error(&error, settings),
-            Err(join_error) => SinkError::Fatal(format!("active entity upsert stopped: {join_error}")),
+            Err(join_error) => {
+                SinkError::Fatal(format!("active entity upsert stopped: {join_error}"))
+            }
         };
         first_error.get_or_insert(error);
     }
@@ -86,11 +91,17 @@ mod tests {
     use super::*;
 
     fn opened(entity: Entity, id: &str) -> ActiveChange {
-        ActiveChange::Opened { entity, id: id.into() }
+        ActiveChange::Opened {
+            entity,
+            id: id.into(),
+        }
     }
 
     fn closed(entity: Entity, id: &str) -> ActiveChange {
-        ActiveChange::Closed { entity, id: id.into() }
+        ActiveChange::Closed {
+            entity,
+            id: id.into(),
+        }
     }
 
     #[test]
@@ -105,7 +116,10 @@ mod tests {
         let (open, close) = net_changes(&changes);
         assert_eq!(
             open,
-            vec![("RM_1".to_owned(), Entity::Room), ("RM_2".to_owned(), Entity::Room)]
+            vec![
+                ("RM_1".to_owned(), Entity::Room),
+                ("RM_2".to_owned(), Entity::Room)
+            ]
         );
         assert_eq!(close, vec!["PA_1".to_owned()]);
     }

@@ -37,7 +37,8 @@ impl MongoSettings {
         }
         // MongoDB's rule for database names.
         const FORBIDDEN: &[char] = &['/', '\\', '.', ' ', '"', '$', '\0'];
-        if self.database.is_empty() || self.database.len() > 63 || self.database.contains(FORBIDDEN) {
+        if self.database.is_empty() || self.database.len() > 63 || self.database.contains(FORBIDDEN)
+        {
             return Err(SinkError::Config(format!(
                 "mongo database `{}` is not a valid MongoDB database name (1 to 63 characters, none of / \\ . space \" $)",
                 self.database
@@ -96,13 +97,18 @@ mod tests {
         let error = format!("cannot reach {} (password s3cret refused)", settings.url);
         let scrubbed = settings.scrub(&error);
         assert!(!scrubbed.contains("s3cret"), "{scrubbed}");
-        assert!(scrubbed.contains("mongodb://admin:***@mongo:27017"), "{scrubbed}");
+        assert!(
+            scrubbed.contains("mongodb://admin:***@mongo:27017"),
+            "{scrubbed}"
+        );
     }
 
     #[test]
     fn bad_urls_and_database_names_are_config_errors() {
         assert!(settings("mongodb://localhost:27017").validate().is_ok());
-        assert!(settings("mongodb+srv://cluster.example.com").validate().is_ok());
+        assert!(settings("mongodb+srv://cluster.example.com")
+            .validate()
+            .is_ok());
         assert!(matches!(
             settings("http://localhost").validate(),
             Err(SinkError::Config(_))

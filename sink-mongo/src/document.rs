@@ -42,10 +42,7 @@ pub fn stored_document(record: &Record) -> Result<RawDocumentBuf, DocumentError>
             document.insert(key, value);
         }
     }
-    document.insert(
-        EXPIRE_AT_FIELD,
-        DateTime::from_millis(record.expire_at_ms),
-    );
+    document.insert(EXPIRE_AT_FIELD, DateTime::from_millis(record.expire_at_ms));
     let raw = RawDocumentBuf::from_document(&document).map_err(DocumentError::NotBson)?;
     let size = raw.as_bytes().len();
     if size > MAX_DOCUMENT_BYTES {
@@ -168,8 +165,8 @@ mod tests {
     use super::*;
 
     fn record(document_json: &str) -> Record {
-        let mut record = analytics_core::testkit::session_records(std::time::SystemTime::now())
-            .swap_remove(0);
+        let mut record =
+            analytics_core::testkit::session_records(std::time::SystemTime::now()).swap_remove(0);
         record.document_json = document_json.to_owned();
         record
     }
@@ -198,13 +195,17 @@ mod tests {
         let document = stored(r#"{"z":1,"a":2,"_id":"forged","openvidu_expire_at":3}"#);
         let keys: Vec<&str> = document.keys().map(String::as_str).collect();
         assert_eq!(keys, ["_id", "z", "a", EXPIRE_AT_FIELD]);
-        assert!(matches!(document.get(EXPIRE_AT_FIELD), Some(Bson::DateTime(_))));
+        assert!(matches!(
+            document.get(EXPIRE_AT_FIELD),
+            Some(Bson::DateTime(_))
+        ));
         assert_ne!(document.get_str("_id").ok(), Some("forged"));
     }
 
     #[test]
     fn json_round_trip_equals_the_record_document() {
-        let text = r#"{"type":"ROOM_CREATED","n":12,"x":0.5,"room":{"sid":"RM_1"},"l":[{"k":true}]}"#;
+        let text =
+            r#"{"type":"ROOM_CREATED","n":12,"x":0.5,"room":{"sid":"RM_1"},"l":[{"k":true}]}"#;
         let mut document = stored(text);
         document.remove("_id");
         document.remove(EXPIRE_AT_FIELD);

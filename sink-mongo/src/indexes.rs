@@ -31,11 +31,19 @@ pub struct IndexSpec {
 }
 
 const fn index(collection: &'static str, keys: &'static [&'static str]) -> IndexSpec {
-    IndexSpec { collection, keys, ttl: false }
+    IndexSpec {
+        collection,
+        keys,
+        ttl: false,
+    }
 }
 
 const fn ttl_index(collection: &'static str) -> IndexSpec {
-    IndexSpec { collection, keys: &[EXPIRE_AT_FIELD], ttl: true }
+    IndexSpec {
+        collection,
+        keys: &[EXPIRE_AT_FIELD],
+        ttl: true,
+    }
 }
 
 /// openvidu-livekit's indexes, none unique.
@@ -69,7 +77,10 @@ impl IndexSpec {
     }
 
     fn keys_document(&self) -> Document {
-        self.keys.iter().map(|key| (key.to_string(), Bson::Int32(1))).collect()
+        self.keys
+            .iter()
+            .map(|key| (key.to_string(), Bson::Int32(1)))
+            .collect()
     }
 
     fn model(&self) -> IndexModel {
@@ -77,7 +88,10 @@ impl IndexSpec {
         if self.ttl {
             options.expire_after = Some(Duration::ZERO);
         }
-        IndexModel::builder().keys(self.keys_document()).options(options).build()
+        IndexModel::builder()
+            .keys(self.keys_document())
+            .options(options)
+            .build()
     }
 
     /// Whether an existing index has this spec's keys (in order, ascending).
@@ -115,7 +129,10 @@ pub async fn ensure(database: &Database, settings: &MongoSettings) -> Result<(),
         }
     }
     for name in COLLECTIONS {
-        let wanted: Vec<&IndexSpec> = INDEXES.iter().filter(|spec| spec.collection == name).collect();
+        let wanted: Vec<&IndexSpec> = INDEXES
+            .iter()
+            .filter(|spec| spec.collection == name)
+            .collect();
         if wanted.is_empty() {
             continue;
         }
@@ -145,7 +162,9 @@ async fn create_collection(
     match database.create_collection(name).await {
         Ok(()) => Ok(()),
         // Created meanwhile by another instance.
-        Err(error) if matches!(error.kind.as_ref(), ErrorKind::Command(c) if c.code == 48) => Ok(()),
+        Err(error) if matches!(error.kind.as_ref(), ErrorKind::Command(c) if c.code == 48) => {
+            Ok(())
+        }
         Err(error) => Err(sink_error(&error, settings)),
     }
 }
@@ -163,7 +182,11 @@ pub async fn list_indexes(
         Err(error) => return Err(sink_error(&error, settings)),
     };
     let mut indexes = Vec::new();
-    while cursor.advance().await.map_err(|error| sink_error(&error, settings))? {
+    while cursor
+        .advance()
+        .await
+        .map_err(|error| sink_error(&error, settings))?
+    {
         indexes.push(
             cursor
                 .deserialize_current()
@@ -175,7 +198,11 @@ pub async fn list_indexes(
 
 /// Whether `spec` already exists as specified (under its name or another). An index with
 /// its name or keys but other keys or options is an error that says how to fix it.
-fn check_existing(spec: &IndexSpec, existing: &[IndexModel], database: &str) -> Result<bool, SinkError> {
+fn check_existing(
+    spec: &IndexSpec,
+    existing: &[IndexModel],
+    database: &str,
+) -> Result<bool, SinkError> {
     let name = spec.name();
     let namesake = existing
         .iter()
@@ -185,7 +212,11 @@ fn check_existing(spec: &IndexSpec, existing: &[IndexModel], database: &str) -> 
         return Ok(false);
     };
     let ttl = found.options.as_ref().and_then(|o| o.expire_after);
-    let unique = found.options.as_ref().and_then(|o| o.unique).unwrap_or(false);
+    let unique = found
+        .options
+        .as_ref()
+        .and_then(|o| o.unique)
+        .unwrap_or(false);
     if spec.same_keys(&found.keys) && ttl == spec.expected_ttl() && !unique {
         return Ok(true);
     }
@@ -226,7 +257,10 @@ mod tests {
 
     #[test]
     fn names_follow_mongodb_defaults() {
-        assert_eq!(index(EVENTS, &["room.sid", "type"]).name(), "room.sid_1_type_1");
+        assert_eq!(
+            index(EVENTS, &["room.sid", "type"]).name(),
+            "room.sid_1_type_1"
+        );
         assert_eq!(ttl_index(STATS).name(), "openvidu_expire_at_1");
     }
 
@@ -236,7 +270,10 @@ mod tests {
         let plain = index(EVENTS, &[EXPIRE_AT_FIELD]).model();
         match check_existing(&spec, &[plain], "openvidu") {
             Err(SinkError::Fatal(message)) => {
-                assert!(message.contains("dropIndex(\"openvidu_expire_at_1\")"), "{message}");
+                assert!(
+                    message.contains("dropIndex(\"openvidu_expire_at_1\")"),
+                    "{message}"
+                );
             }
             other => panic!("expected a clear error, got {other:?}"),
         }

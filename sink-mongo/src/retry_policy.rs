@@ -60,9 +60,13 @@ pub fn document_error_is_retryable(code: i32) -> bool {
 /// The sink error of a whole-operation driver error, credentials masked.
 pub fn sink_error(error: &Error, settings: &MongoSettings) -> SinkError {
     let message = settings.scrub(&error.to_string());
-    let transient_label = ["RetryableWriteError", "TransientTransactionError", "RetryableError"]
-        .iter()
-        .any(|label| error.contains_label(label));
+    let transient_label = [
+        "RetryableWriteError",
+        "TransientTransactionError",
+        "RetryableError",
+    ]
+    .iter()
+    .any(|label| error.contains_label(label));
     match error.kind.as_ref() {
         _ if transient_label => SinkError::Unavailable(message),
         ErrorKind::Io(_)

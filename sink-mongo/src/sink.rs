@@ -59,11 +59,15 @@ impl MongoSink {
                 let mut options = ClientOptions::parse(&self.settings.url)
                     .await
                     .map_err(|error| sink_error(&error, &self.settings))?;
-                options.app_name.get_or_insert_with(|| "livekit-analytics".to_owned());
+                options
+                    .app_name
+                    .get_or_insert_with(|| "livekit-analytics".to_owned());
                 options
                     .server_selection_timeout
                     .get_or_insert(DEFAULT_SERVER_SELECTION_TIMEOUT);
-                options.connect_timeout.get_or_insert(DEFAULT_CONNECT_TIMEOUT);
+                options
+                    .connect_timeout
+                    .get_or_insert(DEFAULT_CONNECT_TIMEOUT);
                 let client = Client::with_options(options)
                     .map_err(|error| sink_error(&error, &self.settings))?;
                 Ok(client.database(&self.settings.database))
@@ -93,7 +97,10 @@ impl Sink for MongoSink {
         for (batch_index, record) in batch.iter().enumerate() {
             match stored_document(record) {
                 Ok(document) => {
-                    let prepared = Prepared { batch_index, document };
+                    let prepared = Prepared {
+                        batch_index,
+                        document,
+                    };
                     match record.kind {
                         RecordKind::Event => events.push(prepared),
                         RecordKind::Stat => stats.push(prepared),

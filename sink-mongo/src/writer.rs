@@ -129,7 +129,9 @@ mod tests {
         let sizes: Vec<usize> = chunks(&documents).iter().map(|c| c.len()).collect();
         assert_eq!(sizes, [2, 2, 1]);
 
-        let many: Vec<_> = (0..MAX_CHUNK_DOCUMENTS + 1).map(|i| prepared(i, 1)).collect();
+        let many: Vec<_> = (0..MAX_CHUNK_DOCUMENTS + 1)
+            .map(|i| prepared(i, 1))
+            .collect();
         let sizes: Vec<usize> = chunks(&many).iter().map(|c| c.len()).collect();
         assert_eq!(sizes, [MAX_CHUNK_DOCUMENTS, 1]);
         assert!(chunks(&[]).is_empty());

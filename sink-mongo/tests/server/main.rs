@@ -1,0 +1,9 @@
+//! Tests of the MongoDB sink against a real MongoDB-compatible server (SecantusDB, started by
+//! `scripts/servers/mongo.sh`, URL in `LKA_TEST_MONGO_URL`). One test binary, one module
+//! per behaviour.
+
+mod compliance;
+mod format;
+mod indexes;
+mod probe;
+mod restart;

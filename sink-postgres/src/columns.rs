@@ -86,7 +86,8 @@ impl<'a> Columns<'a> {
         e.room_sid.push(nul::text(&r.room_sid));
         e.room_name.push(nul::text(&r.room_name));
         e.participant_sid.push(nul::text(&r.participant_sid));
-        e.participant_identity.push(nul::text(&r.participant_identity));
+        e.participant_identity
+            .push(nul::text(&r.participant_identity));
         e.track_id.push(nul::text(&r.track_id));
         e.egress_id.push(nul::text(&r.egress_id));
         e.ingress_id.push(nul::text(&r.ingress_id));

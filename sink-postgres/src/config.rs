@@ -85,7 +85,8 @@ mod tests {
     use super::*;
 
     fn parse(yaml: &str) -> Result<PostgresConfig, String> {
-        let mapping: serde_norway::Value = serde_norway::from_str(yaml).map_err(|e| e.to_string())?;
+        let mapping: serde_norway::Value =
+            serde_norway::from_str(yaml).map_err(|e| e.to_string())?;
         serde_norway::from_value(mapping).map_err(|e| e.to_string())
     }
 

@@ -21,7 +21,9 @@ impl Failure {
     pub(crate) fn of(error: &sqlx::Error) -> Failure {
         match error {
             sqlx::Error::Database(db) => {
-                let class = db.code().map(|code| code.chars().take(2).collect::<String>());
+                let class = db
+                    .code()
+                    .map(|code| code.chars().take(2).collect::<String>());
                 let message = match db.code() {
                     Some(code) => format!("{} (SQLSTATE {code})", db.message()),
                     None => db.message().to_owned(),

@@ -35,9 +35,9 @@ impl PostgresSink {
     /// Builds the sink without connecting: the pool connects on first use, so a server
     /// that is down does not stop the service.
     pub fn new(name: &str, config: &PostgresConfig) -> Result<PostgresSink, SinkError> {
-        config
-            .validate()
-            .map_err(|reason| SinkError::Config(format!("openvidu.analytics.sinks.{name}: {reason}")))?;
+        config.validate().map_err(|reason| {
+            SinkError::Config(format!("openvidu.analytics.sinks.{name}: {reason}"))
+        })?;
         let masked_url = mask_url(&config.url);
         if !["postgres://", "postgresql://"]
             .iter()

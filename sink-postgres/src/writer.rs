@@ -104,7 +104,10 @@ impl Writer {
     /// Writes a part; when the server refuses it, writes each half in turn until the
     /// refused records stand alone. A part with one bad record costs about 2·log2(n)
     /// statements; the good records are all stored.
-    async fn write_isolating(&self, part: &[(usize, Arc<Record>)]) -> Result<Vec<RecordFailure>, Failure> {
+    async fn write_isolating(
+        &self,
+        part: &[(usize, Arc<Record>)],
+    ) -> Result<Vec<RecordFailure>, Failure> {
         match self.insert(part).await {
             Ok(()) => Ok(Vec::new()),
             Err(Failure::Refused(reason)) => match part {
@@ -179,9 +182,7 @@ fn split(batch: &Batch, parts: usize) -> Vec<Part> {
 mod tests {
     use std::time::{Duration, SystemTime};
 
-    use analytics_core::{
-        livekit_protocol::StreamType, samples, testkit::session_records,
-    };
+    use analytics_core::{livekit_protocol::StreamType, samples, testkit::session_records};
 
     use super::*;
 
@@ -217,10 +218,16 @@ mod tests {
         assert_eq!(parts.len(), 2);
         assert_eq!(parts[0].len(), 500);
         assert_eq!(parts[1].len(), 500);
-        let events_first = parts[0].iter().filter(|(_, r)| r.kind == RecordKind::Event).count();
+        let events_first = parts[0]
+            .iter()
+            .filter(|(_, r)| r.kind == RecordKind::Event)
+            .count();
         assert_eq!(events_first, 9);
         let mut indexes: Vec<usize> = parts.iter().flatten().map(|(i, _)| *i).collect();
-        assert!(parts[0].windows(2).all(|w| w[0].0 < w[1].0), "first part in batch order");
+        assert!(
+            parts[0].windows(2).all(|w| w[0].0 < w[1].0),
+            "first part in batch order"
+        );
         indexes.sort_unstable();
         assert_eq!(indexes, (0..1000).collect::<Vec<_>>());
     }

@@ -11,8 +11,12 @@ use analytics_core::{
 use super::support::{batch_of, TestSchema};
 
 fn room_event(kind: T, at: SystemTime) -> Record {
-    Record::from_event(samples::event(kind, at), Duration::from_secs(3600), SystemTime::now())
-        .expect("converts")
+    Record::from_event(
+        samples::event(kind, at),
+        Duration::from_secs(3600),
+        SystemTime::now(),
+    )
+    .expect("converts")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -28,14 +32,19 @@ async fn open_then_close_in_one_batch_leaves_the_entity_closed() {
         room_event(T::RoomEnded, start + Duration::from_secs(5)),
     ];
     sink.send_batch(&batch_of(&closing)).await.expect("written");
-    assert!(probe.active_entities().await.is_empty(), "opened then closed");
+    assert!(
+        probe.active_entities().await.is_empty(),
+        "opened then closed"
+    );
 
     let reopening = [
         room_event(T::RoomCreated, start + Duration::from_secs(10)),
         room_event(T::RoomEnded, start + Duration::from_secs(15)),
         room_event(T::RoomCreated, start + Duration::from_secs(20)),
     ];
-    sink.send_batch(&batch_of(&reopening)).await.expect("written");
+    sink.send_batch(&batch_of(&reopening))
+        .await
+        .expect("written");
     assert_eq!(
         probe.active_entities().await,
         [(Entity::Room, samples::ROOM_SID.to_owned())],
@@ -58,11 +67,17 @@ async fn resent_open_event_does_not_reopen_a_closed_entity() {
     sink.send_batch(&batch_of(&ended)).await.expect("written");
     // The sender may re-send a batch whose first attempt was in fact stored.
     sink.send_batch(&batch_of(&created)).await.expect("re-sent");
-    assert!(probe.active_entities().await.is_empty(), "a duplicate changes nothing");
+    assert!(
+        probe.active_entities().await.is_empty(),
+        "a duplicate changes nothing"
+    );
     let (event_id, opened_ms): (String, f64) = {
-        sink.send_batch(&batch_of(&[room_event(T::RoomCreated, start + Duration::from_secs(60))]))
-            .await
-            .expect("written");
+        sink.send_batch(&batch_of(&[room_event(
+            T::RoomCreated,
+            start + Duration::from_secs(60),
+        )]))
+        .await
+        .expect("written");
         sqlx::query_as(schema.sql(
             "SELECT event_id, extract(epoch FROM opened_at)::float8 * 1000 FROM {schema}.active_entities",
         ))

@@ -48,7 +48,10 @@ async fn readme_queries_return_the_session_numbers() {
         .into_iter()
         .filter(|r| r.kind == analytics_core::RecordKind::Event)
         .collect();
-    records.push(event(samples::event(T::RoomEnded, start + Duration::from_secs(600))));
+    records.push(event(samples::event(
+        T::RoomEnded,
+        start + Duration::from_secs(600),
+    )));
     let scores = [
         (StreamType::Upstream, 30, 4.5, 4.0),
         (StreamType::Upstream, 60, 3.5, 2.5),
@@ -64,7 +67,9 @@ async fn readme_queries_return_the_session_numbers() {
     records.extend(old_room(SystemTime::now() - 48 * HOUR));
     sink.send_batch(&batch_of(&records)).await.expect("written");
 
-    let mut connection = sqlx::PgConnection::connect(&schema.url).await.expect("connected");
+    let mut connection = sqlx::PgConnection::connect(&schema.url)
+        .await
+        .expect("connected");
     sqlx::raw_sql(schema.sql("SET search_path TO {schema}"))
         .execute(&mut connection)
         .await
@@ -82,20 +87,20 @@ async fn readme_queries_return_the_session_numbers() {
     assert_eq!(room.get::<i64, _>("participants"), 2, "alice and bob");
 
     let quality: Vec<(String, f64, f64, i64)> = sqlx::query(AssertSqlSafe(PARTICIPANT_QUALITY))
-    .bind("alice")
-    .fetch_all(&mut connection)
-    .await
-    .expect("quality query runs")
-    .into_iter()
-    .map(|row: sqlx::postgres::PgRow| {
-        (
-            row.get::<String, _>("kind"),
-            row.get::<f64, _>("average_score"),
-            row.get::<f64, _>("worst_score"),
-            row.get::<i64, _>("samples"),
-        )
-    })
-    .collect();
+        .bind("alice")
+        .fetch_all(&mut connection)
+        .await
+        .expect("quality query runs")
+        .into_iter()
+        .map(|row: sqlx::postgres::PgRow| {
+            (
+                row.get::<String, _>("kind"),
+                row.get::<f64, _>("average_score"),
+                row.get::<f64, _>("worst_score"),
+                row.get::<i64, _>("samples"),
+            )
+        })
+        .collect();
     assert_eq!(
         quality,
         [

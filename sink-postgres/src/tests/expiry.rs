@@ -42,22 +42,43 @@ async fn expired_rows_are_deleted_in_chunks_through_the_index() {
         .iter()
         .map(|line| line.trim_start().trim_start_matches("->").trim_start())
         .collect();
-    assert!(!nodes.iter().any(|n| n.starts_with("Seq Scan")), "sequential scan in {nodes:?}");
-    assert!(nodes.iter().any(|n| n.starts_with("Tid Scan on stats")), "delete by ctid in {nodes:?}");
+    assert!(
+        !nodes.iter().any(|n| n.starts_with("Seq Scan")),
+        "sequential scan in {nodes:?}"
+    );
+    assert!(
+        nodes.iter().any(|n| n.starts_with("Tid Scan on stats")),
+        "delete by ctid in {nodes:?}"
+    );
     assert!(
         nodes.iter().any(|n| n.contains("using stats_expire_at")),
         "expired rows found through the expire_at index in {nodes:?}"
     );
 
-    let expiry = Expiry::new(sink.pool().clone(), &quoted(&schema.name), Duration::from_secs(30))
-        .with_chunk_rows(300);
-    assert_eq!(expiry.expire(now).await.expect("expiry runs"), 700, "3 chunks of at most 300");
-    assert_eq!(expiry.expire(now).await.expect("expiry runs"), 0, "nothing left to expire");
+    let expiry = Expiry::new(
+        sink.pool().clone(),
+        &quoted(&schema.name),
+        Duration::from_secs(30),
+    )
+    .with_chunk_rows(300);
+    assert_eq!(
+        expiry.expire(now).await.expect("expiry runs"),
+        700,
+        "3 chunks of at most 300"
+    );
+    assert_eq!(
+        expiry.expire(now).await.expect("expiry runs"),
+        0,
+        "nothing left to expire"
+    );
     let left: i64 = sqlx::query_scalar(schema.sql("SELECT count(*) FROM {schema}.stats"))
         .fetch_one(&schema.admin)
         .await
         .expect("counted");
     assert_eq!(left, 6000, "live rows stay");
-    assert_eq!(sink.expire(now + 2 * hour).await.expect("expiry runs"), 6000);
+    assert_eq!(
+        sink.expire(now + 2 * hour).await.expect("expiry runs"),
+        6000
+    );
     schema.drop().await;
 }

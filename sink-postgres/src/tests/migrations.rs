@@ -18,7 +18,10 @@ async fn concurrent_initialize_applies_each_migration_once() {
     a.expect("first instance initialises");
     b.expect("second instance initialises");
     c.expect("third instance initialises");
-    first.initialize().await.expect("a later initialize is a no-op");
+    first
+        .initialize()
+        .await
+        .expect("a later initialize is a no-op");
     let versions: Vec<i32> = sqlx::query_scalar(
         schema.sql("SELECT version FROM {schema}.schema_migrations ORDER BY version"),
     )
@@ -35,7 +38,13 @@ async fn concurrent_initialize_applies_each_migration_once() {
     .expect("tables listed");
     assert_eq!(
         tables,
-        ["active_entities", "events", "last_alive", "schema_migrations", "stats"]
+        [
+            "active_entities",
+            "events",
+            "last_alive",
+            "schema_migrations",
+            "stats"
+        ]
     );
     schema.drop().await;
 }

@@ -37,19 +37,29 @@ async fn dropped_connections_lose_nothing() {
     sink.send_batch(&batch_of(&first)).await.expect("written");
 
     // Hold the stats table so the next write is in flight when its connections die.
-    let mut blocker = sqlx::PgConnection::connect(&schema.url).await.expect("connected");
+    let mut blocker = sqlx::PgConnection::connect(&schema.url)
+        .await
+        .expect("connected");
     let mut lock = blocker.begin().await.expect("transaction");
     sqlx::raw_sql(schema.sql("LOCK TABLE {schema}.stats IN ACCESS EXCLUSIVE MODE"))
         .execute(&mut *lock)
         .await
         .expect("locked");
-    let second = stats(1500, now + Duration::from_secs(600), now, Duration::from_secs(3600));
+    let second = stats(
+        1500,
+        now + Duration::from_secs(600),
+        now,
+        Duration::from_secs(3600),
+    );
     let batch = batch_of(&second);
     let in_flight = {
         let batch = batch.clone();
         let sink = std::sync::Arc::new(sink);
         let writer = sink.clone();
-        (sink, tokio::spawn(async move { writer.send_batch(&batch).await }))
+        (
+            sink,
+            tokio::spawn(async move { writer.send_batch(&batch).await }),
+        )
     };
     let (sink, handle) = in_flight;
     let mut waiting = 0;
@@ -66,7 +76,10 @@ async fn dropped_connections_lose_nothing() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(waiting, 2, "both connections write at once and wait on the lock");
+    assert_eq!(
+        waiting, 2,
+        "both connections write at once and wait on the lock"
+    );
     assert_eq!(terminate(&schema, &application).await, 2);
     lock.rollback().await.expect("released");
     match handle.await.expect("task ran") {
@@ -88,7 +101,9 @@ async fn dropped_connections_lose_nothing() {
     }
     // Idle connections dropped between writes: the pool replaces them.
     terminate(&schema, &application).await;
-    sink.send_batch(&batch_of(&first)).await.expect("written on fresh connections");
+    sink.send_batch(&batch_of(&first))
+        .await
+        .expect("written on fresh connections");
 
     let counts: (i64, i64, i64, i64) = sqlx::query_as(schema.sql(
         "SELECT (SELECT count(*) FROM {schema}.events), (SELECT count(DISTINCT id) FROM {schema}.events),
@@ -97,11 +112,19 @@ async fn dropped_connections_lose_nothing() {
     .fetch_one(&schema.admin)
     .await
     .expect("counted");
-    let first_events = first.iter().filter(|r| r.kind == analytics_core::RecordKind::Event).count() as i64;
+    let first_events = first
+        .iter()
+        .filter(|r| r.kind == analytics_core::RecordKind::Event)
+        .count() as i64;
     let first_stats = first.len() as i64 - first_events;
     assert_eq!(
         counts,
-        (first_events, first_events, first_stats + 1500, first_stats + 1500),
+        (
+            first_events,
+            first_events,
+            first_stats + 1500,
+            first_stats + 1500
+        ),
         "every record once"
     );
     schema.drop().await;

@@ -147,7 +147,12 @@ pub(crate) fn batch_of(records: &[Record]) -> Batch {
 
 /// `count` distinct upstream stats, one millisecond apart from `start`, converted at `now`
 /// with `expiration`.
-pub(crate) fn stats(count: usize, start: SystemTime, now: SystemTime, expiration: Duration) -> Vec<Record> {
+pub(crate) fn stats(
+    count: usize,
+    start: SystemTime,
+    now: SystemTime,
+    expiration: Duration,
+) -> Vec<Record> {
     use analytics_core::{livekit_protocol::StreamType, samples};
     (0..count)
         .map(|n| {

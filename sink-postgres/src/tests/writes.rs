@@ -4,7 +4,9 @@
 use std::time::{Duration, SystemTime};
 
 use analytics_core::{
-    livekit_protocol::AnalyticsEventType as T, record::Record, samples,
+    livekit_protocol::AnalyticsEventType as T,
+    record::Record,
+    samples,
     testkit::{session_records, StoreProbe},
     RecordKind, Sink, SinkError,
 };
@@ -31,7 +33,11 @@ async fn large_batch_with_refused_records_stores_every_other_record_once() {
             let indexes: Vec<usize> = failures.iter().map(|f| f.index).collect();
             assert_eq!(indexes, bad, "exactly the refused records, in order");
             assert!(failures.iter().all(|f| !f.retryable));
-            assert!(failures[0].reason.contains("json"), "{}", failures[0].reason);
+            assert!(
+                failures[0].reason.contains("json"),
+                "{}",
+                failures[0].reason
+            );
         }
         other => panic!("refused records must be reported, got {other:?}"),
     }
@@ -72,19 +78,35 @@ async fn nul_characters_are_stored_as_replacement_characters() {
     };
     let (sink, probe) = (schema.sink(), schema.probe());
     sink.initialize().await.expect("initialised");
-    let mut event = samples::participant_event(T::ParticipantJoined, samples::ALICE_SID, "al\0ice", SystemTime::now());
+    let mut event = samples::participant_event(
+        T::ParticipantJoined,
+        samples::ALICE_SID,
+        "al\0ice",
+        SystemTime::now(),
+    );
     if let Some(participant) = event.participant.as_mut() {
         participant.metadata = "{\"note\":\"nul \u{0} inside\"}".into();
     }
-    let record = Record::from_event(event, Duration::from_secs(3600), SystemTime::now()).expect("converts");
-    assert!(record.document_json.contains("\\u0000"), "{}", record.document_json);
-    sink.send_batch(&batch_of(std::slice::from_ref(&record))).await.expect("stored, not refused");
-    let document = probe.stored_document(RecordKind::Event, &record.id).await.expect("stored");
-    assert_eq!(document["participant"]["identity"], "al\u{FFFD}ice");
-    let identity: String = sqlx::query_scalar(schema.sql("SELECT participant_identity FROM {schema}.events"))
-        .fetch_one(&schema.admin)
+    let record =
+        Record::from_event(event, Duration::from_secs(3600), SystemTime::now()).expect("converts");
+    assert!(
+        record.document_json.contains("\\u0000"),
+        "{}",
+        record.document_json
+    );
+    sink.send_batch(&batch_of(std::slice::from_ref(&record)))
         .await
-        .expect("read");
+        .expect("stored, not refused");
+    let document = probe
+        .stored_document(RecordKind::Event, &record.id)
+        .await
+        .expect("stored");
+    assert_eq!(document["participant"]["identity"], "al\u{FFFD}ice");
+    let identity: String =
+        sqlx::query_scalar(schema.sql("SELECT participant_identity FROM {schema}.events"))
+            .fetch_one(&schema.admin)
+            .await
+            .expect("read");
     assert_eq!(identity, "al\u{FFFD}ice");
     schema.drop().await;
 }

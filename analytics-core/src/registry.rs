@@ -23,8 +23,8 @@ pub struct SinkFactory {
 
 inventory::collect!(SinkFactory);
 
-/// What a sink is built from.
-#[derive(Debug, Clone)]
+/// What a sink is built from. Its `Debug` output masks secrets.
+#[derive(Clone)]
 pub struct SinkContext {
     /// The name under `sinks:` (metric label `sink`).
     pub name: String,
@@ -34,6 +34,17 @@ pub struct SinkContext {
     pub expiration: Duration,
     /// LiveKit's own `redis:` section, the Redis sink's default server.
     pub livekit_redis: Option<RedisConfig>,
+}
+
+impl std::fmt::Debug for SinkContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SinkContext")
+            .field("name", &self.name)
+            .field("settings", &crate::config::mask_secrets(serde_norway::Value::Mapping(self.settings.clone())))
+            .field("expiration", &self.expiration)
+            .field("livekit_redis", &self.livekit_redis)
+            .finish()
+    }
 }
 
 impl SinkContext {

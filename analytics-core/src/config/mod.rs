@@ -4,6 +4,8 @@
 mod duration;
 mod mask;
 mod sinks;
+#[cfg(test)]
+mod tests;
 
 use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -28,8 +30,8 @@ pub enum ConfigError {
     Missing,
 }
 
-/// The parts of a LiveKit config.yaml this service reads.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+/// The parts of a LiveKit config.yaml this service reads. Its `Debug` output is masked.
+#[derive(Clone, Default, Deserialize, Serialize)]
 pub struct LivekitConfig {
     /// API key → secret: webhooks and access tokens must be signed with one of them.
     #[serde(default)]
@@ -42,14 +44,15 @@ pub struct LivekitConfig {
 }
 
 /// The `openvidu:` section; only `analytics` is ours.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Clone, Default, Deserialize, Serialize)]
 pub struct OpenviduSection {
     #[serde(default)]
     pub analytics: AnalyticsConfig,
 }
 
-/// LiveKit's `redis:` section (unknown keys such as sentinel settings are ignored).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+/// LiveKit's `redis:` section (unknown keys such as sentinel settings are ignored). Its
+/// `Debug` output is masked.
+#[derive(Clone, Default, Deserialize, Serialize)]
 pub struct RedisConfig {
     #[serde(default)]
     pub address: String,
@@ -63,8 +66,9 @@ pub struct RedisConfig {
     pub use_tls: bool,
 }
 
-/// `openvidu.analytics`. Unknown keys are an error that names them.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// `openvidu.analytics`. Unknown keys are an error that names them. Its `Debug` output is
+/// masked.
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AnalyticsConfig {
     pub enabled: bool,
@@ -98,6 +102,36 @@ pub struct AnalyticsConfig {
     /// Longest wait between two retries of a failed batch.
     #[serde(with = "duration")]
     pub max_retry_backoff: Duration,
+}
+
+/// Debug output through the masked YAML value, so a config logged by mistake leaks nothing.
+fn masked_debug<T: Serialize>(value: &T, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    let value = serde_norway::to_value(value).unwrap_or(serde_norway::Value::Null);
+    std::fmt::Debug::fmt(&mask_secrets(value), f)
+}
+
+impl std::fmt::Debug for LivekitConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        masked_debug(self, f)
+    }
+}
+
+impl std::fmt::Debug for OpenviduSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        masked_debug(self, f)
+    }
+}
+
+impl std::fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        masked_debug(self, f)
+    }
+}
+
+impl std::fmt::Debug for AnalyticsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        masked_debug(self, f)
+    }
 }
 
 impl Default for AnalyticsConfig {

@@ -1,0 +1,145 @@
+//! Tests of configuration parsing: a whole LiveKit config.yaml, the seed's keys, sink
+//! selection, errors that name the key, and masking.
+
+use std::time::Duration;
+
+use super::*;
+
+const LIVEKIT_YAML: &str = r#"
+port: 7880
+rtc:
+  tcp_port: 7881
+  use_external_ip: false
+redis:
+  address: redis:6379
+  password: redis-pw
+  sentinel_master_name: ""
+keys:
+  APIkey1: secret-number-one
+webhook:
+  api_key: APIkey1
+  urls: [http://localhost:7890/webhook]
+openvidu:
+  rtc: { engine: pion }
+  analytics:
+    enabled: true
+    mongo_url: mongodb://mongoadmin:mongopw@mongo:27017/?replicaSet=rs0
+    interval: 10s
+    expiration: 768h
+"#;
+
+#[test]
+fn a_whole_livekit_config_is_read_and_unknown_livekit_keys_are_ignored() {
+    let config = LivekitConfig::from_yaml(LIVEKIT_YAML).expect("valid");
+    assert_eq!(config.keys.get("APIkey1").map(String::as_str), Some("secret-number-one"));
+    let redis = config.redis.as_ref().expect("redis section");
+    assert_eq!(redis.address, "redis:6379");
+    let analytics = &config.openvidu.analytics;
+    assert!(analytics.enabled);
+    assert_eq!(analytics.interval, Duration::from_secs(10));
+    assert_eq!(analytics.expiration, Duration::from_secs(768 * 3600));
+    assert_eq!(analytics.database, "openvidu");
+    assert_eq!(analytics.fixer_period(), Duration::from_secs(60));
+}
+
+#[test]
+fn the_seed_mongo_url_alone_means_one_mongo_sink() {
+    let config = LivekitConfig::from_yaml(LIVEKIT_YAML).expect("valid");
+    let specs = config.sink_specs().expect("specs");
+    assert_eq!(specs.len(), 1);
+    assert_eq!((specs[0].name.as_str(), specs[0].kind.as_str()), ("mongo", "mongo"));
+    assert_eq!(
+        specs[0].settings.get("url").and_then(|v| v.as_str()),
+        Some("mongodb://mongoadmin:mongopw@mongo:27017/?replicaSet=rs0")
+    );
+    assert_eq!(specs[0].settings.get("database").and_then(|v| v.as_str()), Some("openvidu"));
+}
+
+#[test]
+fn no_sink_configured_means_the_sqlite_default() {
+    let config = LivekitConfig::from_yaml("openvidu: {analytics: {enabled: true}}").expect("valid");
+    let specs = config.sink_specs().expect("specs");
+    assert_eq!(specs.len(), 1);
+    assert_eq!(specs[0].kind, "sqlite");
+    assert_eq!(specs[0].settings.get("path").and_then(|v| v.as_str()), Some(DEFAULT_SQLITE_PATH));
+}
+
+#[test]
+fn several_sinks_with_types_defaulting_to_their_names() {
+    let yaml = r#"
+openvidu:
+  analytics:
+    enabled: true
+    sinks:
+      postgres: { url: "postgres://localhost/db" }
+      archive: { type: sqlite, path: /tmp/a.db }
+"#;
+    let specs = LivekitConfig::from_yaml(yaml).expect("valid").sink_specs().expect("specs");
+    let kinds: Vec<(&str, &str)> = specs.iter().map(|s| (s.name.as_str(), s.kind.as_str())).collect();
+    assert_eq!(kinds, [("archive", "sqlite"), ("postgres", "postgres")]);
+    assert!(specs[0].settings.get("type").is_none(), "type is not passed to the sink");
+}
+
+#[test]
+fn an_unknown_key_under_openvidu_analytics_is_an_error_naming_it() {
+    let error = LivekitConfig::from_yaml("openvidu: {analytics: {enabled: true, intervall: 5s}}")
+        .expect_err("invalid")
+        .to_string();
+    assert!(error.contains("intervall"), "{error}");
+    let error = LivekitConfig::from_yaml("openvidu: {analytics: {buffer: {max_record: 5}}}")
+        .expect_err("invalid")
+        .to_string();
+    assert!(error.contains("max_record"), "{error}");
+}
+
+#[test]
+fn a_bad_duration_says_how_to_write_one() {
+    let error = LivekitConfig::from_yaml("openvidu: {analytics: {interval: soon}}")
+        .expect_err("invalid")
+        .to_string();
+    assert!(error.contains("soon") && error.contains("10s"), "{error}");
+}
+
+#[test]
+fn mongo_url_and_sinks_mongo_together_are_refused() {
+    let yaml = "openvidu: {analytics: {mongo_url: 'mongodb://a', sinks: {mongo: {url: 'mongodb://b'}}}}";
+    let error = LivekitConfig::from_yaml(yaml).expect_err("invalid").to_string();
+    assert!(error.contains("mongo_url"), "{error}");
+}
+
+#[test]
+fn when_full_reads_both_modes() {
+    let config = LivekitConfig::from_yaml("openvidu: {analytics: {buffer: {when_full: drop_newest, max_records: 10}}}")
+        .expect("valid");
+    assert_eq!(config.openvidu.analytics.buffer.when_full, WhenFull::DropNewest);
+    assert_eq!(config.openvidu.analytics.buffer.max_records, 10);
+    assert!(LivekitConfig::from_yaml("openvidu: {analytics: {buffer: {when_full: sometimes}}}").is_err());
+}
+
+#[test]
+fn the_printed_config_has_no_secret() {
+    let text = LivekitConfig::from_yaml(LIVEKIT_YAML).expect("valid").to_masked_yaml();
+    for secret in ["secret-number-one", "redis-pw", "mongopw"] {
+        assert!(!text.contains(secret), "{secret} leaked:\n{text}");
+    }
+    assert!(text.contains("mongoadmin:***@mongo:27017"), "{text}");
+    assert!(text.contains("768h"), "{text}");
+}
+
+#[test]
+fn debug_output_of_the_config_has_no_secret() {
+    let config = LivekitConfig::from_yaml(LIVEKIT_YAML).expect("valid");
+    let text = format!("{config:?}");
+    for secret in ["secret-number-one", "redis-pw", "mongopw"] {
+        assert!(!text.contains(secret), "{secret} leaked:\n{text}");
+    }
+}
+
+#[test]
+fn dev_config_matches_the_contract() {
+    let config = LivekitConfig::dev();
+    assert_eq!(config.keys.get("devkey").map(String::as_str), Some("secret"));
+    assert_eq!(config.openvidu.analytics.interval, Duration::from_secs(1));
+    assert_eq!(config.openvidu.analytics.listen.to_string(), "127.0.0.1:7890");
+    assert_eq!(config.sink_specs().expect("specs")[0].kind, "sqlite");
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: starts (installing where needed) the real
+# PostgreSQL, Redis (plain and a 3-master cluster) and MongoDB-compatible servers the tests
+# need, then checks formatting and lints, builds each sink feature alone, and runs every
+# test of the workspace. `.ci/run` calls exactly this.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+mkdir -p .test-servers
+
+echo "== test servers"
+source scripts/servers/postgres.sh
+source scripts/servers/redis.sh
+source scripts/servers/mongo.sh
+
+echo "== formatting and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
+
+echo "== each sink feature builds alone"
+for feature in sqlite postgres redis mongo; do
+    cargo check --locked -q -p analytics-bin --no-default-features --features "$feature"
+done
+
+echo "== tests"
+if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --workspace --all-features --locked --no-fail-fast
+else
+    echo "(cargo-nextest not installed: using cargo test)"
+    cargo test --workspace --all-features --locked --no-fail-fast
+fi

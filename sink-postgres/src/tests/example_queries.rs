@@ -110,3 +110,14 @@ async fn readme_queries_return_the_session_numbers() {
     );
     schema.drop().await;
 }
+
+#[test]
+fn docs_show_the_tested_queries_verbatim() {
+    let doc = include_str!("../../../docs/sink-postgres.md");
+    for query in [ROOMS_LAST_DAY, PARTICIPANT_QUALITY] {
+        assert!(
+            doc.contains(&format!("```sql\n{query}```")),
+            "docs/sink-postgres.md must show, verbatim, the query the tests run:\n{query}"
+        );
+    }
+}

@@ -110,3 +110,41 @@ async fn nul_characters_are_stored_as_replacement_characters() {
     assert_eq!(identity, "al\u{FFFD}ice");
     schema.drop().await;
 }
+
+/// Records per second through `send_batch`, 1 000 stats per batch as the sender sends them,
+/// with one and with two connections. Run with `--run-ignored only`; prints the rates.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a check: run by hand"]
+async fn bulk_write_rate() {
+    let Some(schema) = TestSchema::new().await else {
+        return;
+    };
+    let total = 100_000;
+    for pool_size in [1, 2] {
+        let mut config = schema.config();
+        config.schema = format!("{}_{pool_size}", schema.name);
+        config.pool_size = pool_size;
+        let sink = crate::PostgresSink::new("postgres", &config).expect("valid settings");
+        sink.initialize().await.expect("initialised");
+        let now = SystemTime::now();
+        let records = stats(total, now, now, Duration::from_secs(3600));
+        let batches: Vec<_> = records.chunks(1000).map(batch_of).collect();
+        let started = std::time::Instant::now();
+        for batch in &batches {
+            sink.send_batch(batch).await.expect("written");
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        eprintln!(
+            "pool_size {pool_size}: {total} stats in {seconds:.2} s = {:.0} records/s",
+            total as f64 / seconds
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP SCHEMA \"{}\" CASCADE",
+            config.schema
+        )))
+        .execute(&schema.admin)
+        .await
+        .expect("dropped");
+    }
+    schema.drop().await;
+}

@@ -66,7 +66,10 @@ impl fmt::Debug for RedisSinkConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisSinkConfig")
             .field("address", &self.address)
-            .field("url", &self.url.as_deref().map(analytics_core::config::mask_url))
+            .field(
+                "url",
+                &self.url.as_deref().map(analytics_core::config::mask_url),
+            )
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "***"))
             .field("db", &self.db)
@@ -88,7 +91,11 @@ pub struct ServerTarget {
 
 impl fmt::Debug for ServerTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let nodes: Vec<String> = self.nodes.iter().map(|node| node.addr().to_string()).collect();
+        let nodes: Vec<String> = self
+            .nodes
+            .iter()
+            .map(|node| node.addr().to_string())
+            .collect();
         f.debug_struct("ServerTarget")
             .field("nodes", &nodes)
             .field("cluster", &self.cluster)
@@ -153,21 +160,34 @@ impl RedisSinkConfig {
         merged.target_of(std::slice::from_ref(&livekit.address), cluster, tls)
     }
 
-    fn target_of(&self, nodes: &[String], cluster: bool, tls: bool) -> Result<ServerTarget, SinkError> {
+    fn target_of(
+        &self,
+        nodes: &[String],
+        cluster: bool,
+        tls: bool,
+    ) -> Result<ServerTarget, SinkError> {
         if cluster && self.db.unwrap_or(0) != 0 {
-            return Err(config_error("Redis Cluster has only database 0: remove `db`"));
+            return Err(config_error(
+                "Redis Cluster has only database 0: remove `db`",
+            ));
         }
         let nodes = nodes
             .iter()
             .map(|node| self.connection_info(node, tls))
             .collect::<Result<Vec<_>, _>>()?;
         if cluster && nodes.iter().any(|node| node.redis_settings().db() != 0) {
-            return Err(config_error("Redis Cluster has only database 0: remove it from the URL"));
+            return Err(config_error(
+                "Redis Cluster has only database 0: remove it from the URL",
+            ));
         }
         let tls = nodes
             .iter()
             .any(|node| matches!(node.addr(), ConnectionAddr::TcpTls { .. }));
-        Ok(ServerTarget { nodes, cluster, tls })
+        Ok(ServerTarget {
+            nodes,
+            cluster,
+            tls,
+        })
     }
 
     fn connection_info(&self, node: &str, tls: bool) -> Result<ConnectionInfo, SinkError> {
@@ -279,7 +299,10 @@ mod tests {
         let config = parse("{url: 'redis://a:b@host:7000/4', password: other}");
         let target = config.server_target(None).expect("valid");
         let settings = target.nodes[0].redis_settings();
-        assert_eq!(target.nodes[0].addr(), &ConnectionAddr::Tcp("host".into(), 7000));
+        assert_eq!(
+            target.nodes[0].addr(),
+            &ConnectionAddr::Tcp("host".into(), 7000)
+        );
         assert_eq!(settings.username(), Some("a"));
         assert_eq!(settings.password(), Some("other"));
         assert_eq!(settings.db(), 4);
@@ -321,25 +344,38 @@ mod tests {
             .expect("valid");
         assert!(target.cluster);
         assert_eq!(target.nodes.len(), 2);
-        assert!(parse("{cluster: ['a:1'], db: 1}").server_target(None).is_err());
-        assert!(parse("{cluster: ['a:1'], address: 'b:2'}").server_target(None).is_err());
+        assert!(parse("{cluster: ['a:1'], db: 1}")
+            .server_target(None)
+            .is_err());
+        assert!(parse("{cluster: ['a:1'], address: 'b:2'}")
+            .server_target(None)
+            .is_err());
         assert!(parse("{cluster: []}").server_target(None).is_err());
-        let one_seed = parse("{cluster: true, address: 'a:1'}").server_target(None).expect("valid");
+        let one_seed = parse("{cluster: true, address: 'a:1'}")
+            .server_target(None)
+            .expect("valid");
         assert!(one_seed.cluster);
     }
 
     #[test]
     fn bad_settings_are_refused() {
         assert!(serde_norway::from_str::<RedisSinkConfig>("{adress: x}").is_err());
-        assert!(parse("{address: a, url: 'redis://b'}").server_target(None).is_err());
+        assert!(parse("{address: a, url: 'redis://b'}")
+            .server_target(None)
+            .is_err());
         assert!(parse("{address: 'a:b'}").server_target(None).is_err());
-        assert!(parse("{address: a, prefix: '{x}'}").server_target(None).is_err());
+        assert!(parse("{address: a, prefix: '{x}'}")
+            .server_target(None)
+            .is_err());
     }
 
     #[test]
     fn debug_output_hides_the_password() {
         let config = parse("{url: 'redis://u:hunter2@h', password: hunter3}");
         let shown = format!("{config:?}");
-        assert!(!shown.contains("hunter2") && !shown.contains("hunter3"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("hunter3"),
+            "{shown}"
+        );
     }
 }

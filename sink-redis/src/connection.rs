@@ -45,7 +45,9 @@ impl RedisConnection {
                 builder = builder.tls(redis::TlsMode::Secure);
             }
             let client = builder.build()?;
-            Ok(RedisConnection::Cluster(client.get_async_connection().await?))
+            Ok(RedisConnection::Cluster(
+                client.get_async_connection().await?,
+            ))
         } else {
             let node = target.nodes.first().cloned().ok_or_else(|| {
                 redis::RedisError::from((redis::ErrorKind::InvalidClientConfig, "no server"))
@@ -78,7 +80,9 @@ impl RedisConnection {
     /// group is its own pipeline, all sent at once.
     pub async fn run_groups(&self, groups: Vec<Vec<Cmd>>) -> Vec<RedisResult<Vec<Value>>> {
         match self {
-            RedisConnection::Single(connection) => run_in_one_pipeline(connection.clone(), groups).await,
+            RedisConnection::Single(connection) => {
+                run_in_one_pipeline(connection.clone(), groups).await
+            }
             RedisConnection::Cluster(connection) => run_per_slot(connection, groups).await,
         }
     }

@@ -75,11 +75,18 @@ mod tests {
         let noscript = parse(b"-NOSCRIPT No matching script\r\n");
         assert_eq!(reply_failure(&noscript), Some(Failure::NoScript));
         let loading = parse(b"-LOADING Redis is loading the dataset in memory\r\n");
-        assert!(matches!(reply_failure(&loading), Some(Failure::Unavailable(_))));
-        let wrongtype = parse(b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+        assert!(matches!(
+            reply_failure(&loading),
+            Some(Failure::Unavailable(_))
+        ));
+        let wrongtype =
+            parse(b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
         assert!(matches!(
             reply_failure(&wrongtype),
-            Some(Failure::Refused { retryable: false, .. })
+            Some(Failure::Refused {
+                retryable: false,
+                ..
+            })
         ));
         assert_eq!(reply_failure(&Value::Okay), None);
     }

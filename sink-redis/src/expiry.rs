@@ -55,7 +55,11 @@ impl Expirer<'_> {
                 .arg(cutoff_ms - 1)
                 .arg("COUNT")
                 .arg(ENTRIES_PER_ROUND);
-            let reply: StreamRangeReply = self.connection.query(&range).await.map_err(|error| to_sink_error(&classify(&error)))?;
+            let reply: StreamRangeReply = self
+                .connection
+                .query(&range)
+                .await
+                .map_err(|error| to_sink_error(&classify(&error)))?;
             let Some(last) = reply.ids.last().map(|entry| entry.id.clone()) else {
                 break;
             };
@@ -65,7 +69,10 @@ impl Expirer<'_> {
                 let Some(id) = entry.get::<String>("id") else {
                     continue;
                 };
-                if let Some(room_sid) = entry.get::<String>("room_sid").filter(|sid| !sid.is_empty()) {
+                if let Some(room_sid) = entry
+                    .get::<String>("room_sid")
+                    .filter(|sid| !sid.is_empty())
+                {
                     rooms.entry(room_sid).or_default().push(id.clone());
                 }
                 markers.push(self.layout.seen_marker(kind, &id));

@@ -32,9 +32,16 @@ pub struct RedisSink {
 
 impl RedisSink {
     /// A sink named `name` writing under `prefix`, keeping records for `expiration`.
-    pub fn new(name: &str, target: ServerTarget, prefix: &str, expiration: Duration) -> Result<RedisSink, SinkError> {
+    pub fn new(
+        name: &str,
+        target: ServerTarget,
+        prefix: &str,
+        expiration: Duration,
+    ) -> Result<RedisSink, SinkError> {
         if expiration.as_millis() == 0 {
-            return Err(SinkError::Config("openvidu.analytics.expiration must be above 0 for the Redis sink".into()));
+            return Err(SinkError::Config(
+                "openvidu.analytics.expiration must be above 0 for the Redis sink".into(),
+            ));
         }
         Ok(RedisSink {
             name: name.to_owned(),
@@ -62,11 +69,16 @@ impl RedisSink {
     }
 
     async fn check_server(&self, connection: &RedisConnection) -> Result<(), SinkError> {
-        let info: String = connection
+        // On a cluster, INFO goes to every primary and answers one text per node.
+        let info: redis::Value = connection
             .query(redis::cmd("INFO").arg("server"))
             .await
             .map_err(|error| unavailable(&error))?;
-        if let Some(version) = server_version(&info) {
+        let oldest = info_texts(info)
+            .iter()
+            .filter_map(|text| server_version(text))
+            .min();
+        if let Some(version) = oldest {
             if version < MIN_VERSION {
                 return Err(SinkError::Fatal(format!(
                     "Redis {}.{} is too old: the sink needs {}.{} or later (XTRIM MINID)",
@@ -127,7 +139,10 @@ impl Sink for RedisSink {
         Ok(())
     }
 
-    async fn fix_active_entities(&self, _livekit: &dyn LivekitHelper) -> Result<FixReport, SinkError> {
+    async fn fix_active_entities(
+        &self,
+        _livekit: &dyn LivekitHelper,
+    ) -> Result<FixReport, SinkError> {
         Err(SinkError::Unsupported("active-entities fixer"))
     }
 
@@ -143,8 +158,23 @@ impl Sink for RedisSink {
 
 fn unavailable(error: &redis::RedisError) -> SinkError {
     match classify(error) {
-        Failure::Refused { reason, .. } | Failure::Unavailable(reason) => SinkError::Unavailable(reason),
+        Failure::Refused { reason, .. } | Failure::Unavailable(reason) => {
+            SinkError::Unavailable(reason)
+        }
         Failure::NoScript => SinkError::Unavailable(error.to_string()),
+    }
+}
+
+/// The `INFO` text of each node that answered.
+fn info_texts(info: redis::Value) -> Vec<String> {
+    match info {
+        redis::Value::Map(pairs) => pairs
+            .into_iter()
+            .filter_map(|(_, text)| redis::from_redis_value(text).ok())
+            .collect(),
+        other => redis::from_redis_value(other)
+            .map(|text| vec![text])
+            .unwrap_or_default(),
     }
 }
 
@@ -165,7 +195,10 @@ mod tests {
 
     #[test]
     fn version_is_read_from_info() {
-        assert_eq!(server_version("# Server\r\nredis_version:7.0.15\r\n"), Some((7, 0)));
+        assert_eq!(
+            server_version("# Server\r\nredis_version:7.0.15\r\n"),
+            Some((7, 0))
+        );
         assert_eq!(server_version("nothing"), None);
     }
 }

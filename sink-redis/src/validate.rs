@@ -17,13 +17,19 @@ pub fn refusal(record: &Record) -> Option<String> {
         return Some(format!("document of {} is not a JSON object", record.id));
     }
     if let Err(error) = serde_json::from_str::<IgnoredAny>(&record.document_json) {
-        return Some(format!("document of {} is not valid JSON: {error}", record.id));
+        return Some(format!(
+            "document of {} is not valid JSON: {error}",
+            record.id
+        ));
     }
     None
 }
 
 fn is_md5_hex(id: &str) -> bool {
-    id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 fn truncated(text: &str) -> String {
@@ -63,7 +69,10 @@ mod tests {
 
     #[test]
     fn good_record_passes() {
-        assert_eq!(refusal(&record(GOOD_ID, r#"{"type":"ROOM_CREATED"}"#)), None);
+        assert_eq!(
+            refusal(&record(GOOD_ID, r#"{"type":"ROOM_CREATED"}"#)),
+            None
+        );
     }
 
     #[test]

@@ -78,7 +78,10 @@ impl Writer<'_> {
                 None => valid.push(index),
             }
         }
-        let (summary, written_failures) = match self.attempt(batch, &valid, ScriptCall::BySha).await? {
+        let (summary, written_failures) = match self
+            .attempt(batch, &valid, ScriptCall::BySha)
+            .await?
+        {
             Attempt::Done(summary, failures) => (summary, failures),
             Attempt::NoScript => match self.attempt(batch, &valid, ScriptCall::WithSource).await? {
                 Attempt::Done(summary, failures) => (summary, failures),
@@ -97,7 +100,12 @@ impl Writer<'_> {
         }
     }
 
-    async fn attempt(&self, batch: &Batch, valid: &[usize], call: ScriptCall) -> Result<Attempt, SinkError> {
+    async fn attempt(
+        &self,
+        batch: &Batch,
+        valid: &[usize],
+        call: ScriptCall,
+    ) -> Result<Attempt, SinkError> {
         let plan = self.plan(batch, valid, call);
         let results = self.connection.run_groups(plan.groups).await;
         let mut summary = WriteSummary::default();
@@ -134,17 +142,29 @@ impl Writer<'_> {
             parts: Vec::new(),
         };
         for kind in [RecordKind::Event, RecordKind::Stat] {
-            let of_kind: Vec<usize> = valid.iter().copied().filter(|&i| batch[i].kind == kind).collect();
+            let of_kind: Vec<usize> = valid
+                .iter()
+                .copied()
+                .filter(|&i| batch[i].kind == kind)
+                .collect();
             let group = of_kind
                 .chunks(RECORDS_PER_SCRIPT)
-                .map(|chunk| (self.append_cmd(batch, kind, chunk, call), Part::Append(chunk.to_vec())))
+                .map(|chunk| {
+                    (
+                        self.append_cmd(batch, kind, chunk, call),
+                        Part::Append(chunk.to_vec()),
+                    )
+                })
                 .collect();
             plan.push_group(group);
         }
         let mut rooms: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for &index in valid {
             if !batch[index].room_sid.is_empty() {
-                rooms.entry(batch[index].room_sid.as_str()).or_default().push(index);
+                rooms
+                    .entry(batch[index].room_sid.as_str())
+                    .or_default()
+                    .push(index);
             }
         }
         for (room_sid, indices) in rooms {
@@ -162,10 +182,20 @@ impl Writer<'_> {
         plan
     }
 
-    fn append_cmd(&self, batch: &Batch, kind: RecordKind, chunk: &[usize], call: ScriptCall) -> Cmd {
+    fn append_cmd(
+        &self,
+        batch: &Batch,
+        kind: RecordKind,
+        chunk: &[usize],
+        call: ScriptCall,
+    ) -> Cmd {
         let mut keys = Vec::with_capacity(chunk.len() + 1);
         keys.push(self.layout.stream(kind));
-        keys.extend(chunk.iter().map(|&i| self.layout.seen_marker(kind, &batch[i].id)));
+        keys.extend(
+            chunk
+                .iter()
+                .map(|&i| self.layout.seen_marker(kind, &batch[i].id)),
+        );
         let mut cmd = self.scripts.append(call, &keys);
         cmd.arg(self.ttl_ms).arg(type_field(kind));
         for &index in chunk {
@@ -181,7 +211,11 @@ impl Writer<'_> {
     fn room_cmds(&self, batch: &Batch, room_sid: &str, indices: &[usize]) -> Vec<(Cmd, Part)> {
         let mut group = Vec::new();
         for kind in [RecordKind::Event, RecordKind::Stat] {
-            let of_kind: Vec<usize> = indices.iter().copied().filter(|&i| batch[i].kind == kind).collect();
+            let of_kind: Vec<usize> = indices
+                .iter()
+                .copied()
+                .filter(|&i| batch[i].kind == kind)
+                .collect();
             if of_kind.is_empty() {
                 continue;
             }
@@ -200,16 +234,22 @@ impl Writer<'_> {
     }
 
     fn active_cmd(&self, batch: &Batch, changes: &[usize], call: ScriptCall) -> Cmd {
-        let mut cmd = self.scripts.active(call, &[self.layout.active(), self.layout.closed()]);
+        let mut cmd = self
+            .scripts
+            .active(call, &[self.layout.active(), self.layout.closed()]);
         cmd.arg(self.ttl_ms);
         for &index in changes {
             let record = &batch[index];
             match &record.active_change {
                 Some(ActiveChange::Opened { entity, id }) => {
-                    cmd.arg("open").arg(format!("{entity}:{id}")).arg(&record.document_json);
+                    cmd.arg("open")
+                        .arg(format!("{entity}:{id}"))
+                        .arg(&record.document_json);
                 }
                 Some(ActiveChange::Closed { entity, id }) => {
-                    cmd.arg("close").arg(format!("{entity}:{id}")).arg(record.expire_at_ms);
+                    cmd.arg("close")
+                        .arg(format!("{entity}:{id}"))
+                        .arg(record.expire_at_ms);
                 }
                 None => {}
             }
@@ -264,7 +304,11 @@ fn read_append_statuses(
             None => {
                 failures.insert(
                     index,
-                    failure_of(index, true, "the append script gave no status for this record"),
+                    failure_of(
+                        index,
+                        true,
+                        "the append script gave no status for this record",
+                    ),
                 );
             }
         }

@@ -140,7 +140,7 @@ pub async fn ensure(database: &Database, settings: &MongoSettings) -> Result<(),
         let existing = list_indexes(&collection, settings).await?;
         let mut missing = Vec::new();
         for spec in wanted {
-            if !check_existing(spec, &existing, &database.name().to_owned())? {
+            if !check_existing(spec, &existing, database.name())? {
                 missing.push(spec.model());
             }
         }

@@ -6,4 +6,6 @@ mod compliance;
 mod format;
 mod indexes;
 mod probe;
+mod refusal;
 mod restart;
+mod throughput;

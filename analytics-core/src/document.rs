@@ -32,7 +32,10 @@ const ENUMS_STORED_AS_NAMES: &[&str] = &[
 ];
 
 /// Fields never stored: credentials LiveKit happens to put in its messages.
-const FIELDS_NEVER_STORED: &[&str] = &["livekit.Room.turn_password", "livekit.IngressInfo.stream_key"];
+const FIELDS_NEVER_STORED: &[&str] = &[
+    "livekit.Room.turn_password",
+    "livekit.IngressInfo.stream_key",
+];
 
 /// Why a message could not be turned into a document.
 #[derive(Debug, thiserror::Error)]
@@ -49,8 +52,12 @@ pub fn to_document<M: prost::Message>(
     descriptor: MessageDescriptor,
 ) -> Result<Map<String, Value>, DocumentError> {
     let name = descriptor.full_name().to_owned();
-    let dynamic = DynamicMessage::decode(descriptor, message.encode_to_vec().as_slice())
-        .map_err(|source| DocumentError { message: name, source })?;
+    let dynamic = DynamicMessage::decode(descriptor, message.encode_to_vec().as_slice()).map_err(
+        |source| DocumentError {
+            message: name,
+            source,
+        },
+    )?;
     Ok(message_document(&dynamic))
 }
 
@@ -93,7 +100,10 @@ fn field_value(field: &FieldDescriptor, value: &PValue, named_enum: bool) -> Opt
         )),
         PValue::Map(entries) if entries.is_empty() => None,
         PValue::Map(entries) => {
-            let value_field = field.kind().as_message().map(|entry| entry.map_entry_value_field());
+            let value_field = field
+                .kind()
+                .as_message()
+                .map(|entry| entry.map_entry_value_field());
             let object = entries
                 .iter()
                 .map(|(key, value)| {
@@ -146,7 +156,9 @@ fn enum_value(field: &FieldDescriptor, number: i32) -> Value {
 }
 
 fn float_value(x: f64) -> Value {
-    Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null)
+    Number::from_f64(x)
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
 }
 
 fn is_zero(value: &PValue) -> bool {

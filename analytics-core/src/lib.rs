@@ -14,9 +14,9 @@ pub mod metrics;
 pub mod pipeline;
 pub mod record;
 pub mod record_id;
+pub mod registry;
 #[cfg(any(test, feature = "testkit"))]
 pub mod samples;
-pub mod registry;
 pub mod sender;
 pub mod sink;
 #[cfg(feature = "testkit")]
@@ -30,6 +30,22 @@ pub use record::{ActiveChange, Batch, Entity, Record, RecordKind};
 pub use registry::{SinkContext, SinkFactory};
 pub use sender::AnalyticsSender;
 pub use sink::{FixReport, Sink, SinkError};
+
+/// The sample session's records, for the crate's own tests.
+#[cfg(test)]
+pub(crate) fn testkit_records(start: std::time::SystemTime) -> Vec<Record> {
+    let expiration = std::time::Duration::from_secs(3600);
+    samples::session_events(start)
+        .into_iter()
+        .map(|e| Record::from_event(e, expiration, start))
+        .chain(
+            samples::session_stats(start)
+                .into_iter()
+                .map(|s| Record::from_stat(s, expiration, start)),
+        )
+        .collect::<Result<_, _>>()
+        .expect("samples convert")
+}
 
 /// Re-exported so sink crates register with the same `inventory` version as the core.
 pub use inventory;

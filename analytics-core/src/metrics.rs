@@ -9,7 +9,9 @@ use prometheus_client::{
 type Labels = Vec<(&'static str, String)>;
 
 fn new_batch_histogram() -> Histogram {
-    Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(0.001, 2.0, 16))
+    Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(
+        0.001, 2.0, 16,
+    ))
 }
 
 /// Every metric the service exposes at `/metrics`.
@@ -49,17 +51,60 @@ impl Metrics {
             fixer_closed: Family::default(),
             registry: Registry::default(),
         };
-        registry.register("ingested", "Records accepted, by source and kind", metrics.ingested.clone());
-        registry.register("rejected", "Requests or records refused, by source and reason", metrics.rejected.clone());
-        registry.register("ignored", "Inputs accepted but not stored (e.g. unknown webhook events)", metrics.ignored.clone());
-        registry.register("sink_written", "Records written (or found already written) by a sink", metrics.sink_written.clone());
-        registry.register("sink_errors", "Failed batch writes", metrics.sink_errors.clone());
-        registry.register("sink_retries", "Batch write retries", metrics.sink_retries.clone());
-        registry.register("queue_records", "Records waiting in a sink's queue", metrics.queue_records.clone());
-        registry.register("dropped", "Records that will never be written, by reason", metrics.dropped.clone());
-        registry.register("batch_seconds", "Time to write one batch", metrics.batch_seconds.clone());
-        registry.register("fixer_closed", "Synthetic close events stored by the active-entities fixer", metrics.fixer_closed.clone());
-        Metrics { registry, ..metrics }
+        registry.register(
+            "ingested",
+            "Records accepted, by source and kind",
+            metrics.ingested.clone(),
+        );
+        registry.register(
+            "rejected",
+            "Requests or records refused, by source and reason",
+            metrics.rejected.clone(),
+        );
+        registry.register(
+            "ignored",
+            "Inputs accepted but not stored (e.g. unknown webhook events)",
+            metrics.ignored.clone(),
+        );
+        registry.register(
+            "sink_written",
+            "Records written (or found already written) by a sink",
+            metrics.sink_written.clone(),
+        );
+        registry.register(
+            "sink_errors",
+            "Failed batch writes",
+            metrics.sink_errors.clone(),
+        );
+        registry.register(
+            "sink_retries",
+            "Batch write retries",
+            metrics.sink_retries.clone(),
+        );
+        registry.register(
+            "queue_records",
+            "Records waiting in a sink's queue",
+            metrics.queue_records.clone(),
+        );
+        registry.register(
+            "dropped",
+            "Records that will never be written, by reason",
+            metrics.dropped.clone(),
+        );
+        registry.register(
+            "batch_seconds",
+            "Time to write one batch",
+            metrics.batch_seconds.clone(),
+        );
+        registry.register(
+            "fixer_closed",
+            "Synthetic close events stored by the active-entities fixer",
+            metrics.fixer_closed.clone(),
+        );
+        Metrics {
+            registry,
+            ..metrics
+        }
     }
 
     /// The metrics in Prometheus text format.
@@ -72,19 +117,28 @@ impl Metrics {
 
     pub fn ingested(&self, source: &str, kind: &str, count: u64) {
         self.ingested
-            .get_or_create(&vec![("source", source.to_owned()), ("kind", kind.to_owned())])
+            .get_or_create(&vec![
+                ("source", source.to_owned()),
+                ("kind", kind.to_owned()),
+            ])
             .inc_by(count);
     }
 
     pub fn rejected(&self, source: &str, reason: &str) {
         self.rejected
-            .get_or_create(&vec![("source", source.to_owned()), ("reason", reason.to_owned())])
+            .get_or_create(&vec![
+                ("source", source.to_owned()),
+                ("reason", reason.to_owned()),
+            ])
             .inc();
     }
 
     pub fn ignored(&self, source: &str, reason: &str) {
         self.ignored
-            .get_or_create(&vec![("source", source.to_owned()), ("reason", reason.to_owned())])
+            .get_or_create(&vec![
+                ("source", source.to_owned()),
+                ("reason", reason.to_owned()),
+            ])
             .inc();
     }
 
@@ -95,11 +149,15 @@ impl Metrics {
     }
 
     pub fn sink_error(&self, sink: &str) {
-        self.sink_errors.get_or_create(&vec![("sink", sink.to_owned())]).inc();
+        self.sink_errors
+            .get_or_create(&vec![("sink", sink.to_owned())])
+            .inc();
     }
 
     pub fn sink_retry(&self, sink: &str) {
-        self.sink_retries.get_or_create(&vec![("sink", sink.to_owned())]).inc();
+        self.sink_retries
+            .get_or_create(&vec![("sink", sink.to_owned())])
+            .inc();
     }
 
     pub fn set_queue_records(&self, sink: &str, records: usize) {
@@ -110,7 +168,10 @@ impl Metrics {
 
     pub fn dropped(&self, sink: &str, reason: &str, count: u64) {
         self.dropped
-            .get_or_create(&vec![("sink", sink.to_owned()), ("reason", reason.to_owned())])
+            .get_or_create(&vec![
+                ("sink", sink.to_owned()),
+                ("reason", reason.to_owned()),
+            ])
             .inc_by(count);
     }
 
@@ -122,7 +183,10 @@ impl Metrics {
 
     pub fn fixer_closed(&self, sink: &str, entity: &str, count: u64) {
         self.fixer_closed
-            .get_or_create(&vec![("sink", sink.to_owned()), ("entity", entity.to_owned())])
+            .get_or_create(&vec![
+                ("sink", sink.to_owned()),
+                ("entity", entity.to_owned()),
+            ])
             .inc_by(count);
     }
 }

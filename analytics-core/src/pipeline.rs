@@ -13,8 +13,8 @@ use crate::{
     config::{AnalyticsConfig, WhenFull},
     metrics::Metrics,
     record::{Record, RecordKind},
+    registry::NamedSink,
     sender::{AnalyticsSender, SenderReport, SenderSettings},
-    sink::Sink,
 };
 
 /// The answer to an ingest request.
@@ -54,7 +54,7 @@ pub struct Pipeline {
 impl Pipeline {
     /// Starts one sender task per sink (initialising each in the background).
     pub fn start(
-        sinks: Vec<(String, Arc<dyn Sink>)>,
+        sinks: Vec<NamedSink>,
         config: &AnalyticsConfig,
         metrics: Arc<Metrics>,
     ) -> Arc<Pipeline> {
@@ -142,18 +142,24 @@ impl Pipeline {
                     sender.push_reserved(&records[..fits]);
                     let dropped = records.len() - fits;
                     if dropped > 0 {
-                        self.metrics.dropped(sender.name(), "queue_full", dropped as u64);
+                        self.metrics
+                            .dropped(sender.name(), "queue_full", dropped as u64);
                     }
                 }
             }
         }
-        let events = records.iter().filter(|r| r.kind == RecordKind::Event).count() as u64;
+        let events = records
+            .iter()
+            .filter(|r| r.kind == RecordKind::Event)
+            .count() as u64;
         let stats = records.len() as u64 - events;
         if events > 0 {
-            self.metrics.ingested(source, RecordKind::Event.as_str(), events);
+            self.metrics
+                .ingested(source, RecordKind::Event.as_str(), events);
         }
         if stats > 0 {
-            self.metrics.ingested(source, RecordKind::Stat.as_str(), stats);
+            self.metrics
+                .ingested(source, RecordKind::Stat.as_str(), stats);
         }
         Admission::Accepted
     }

@@ -64,7 +64,9 @@ impl Entity {
 
     /// The entity named by its stored form.
     pub fn parse(stored: &str) -> Option<Entity> {
-        Entity::ALL.into_iter().find(|entity| entity.as_str() == stored)
+        Entity::ALL
+            .into_iter()
+            .find(|entity| entity.as_str() == stored)
     }
 }
 
@@ -240,7 +242,11 @@ impl Deref for Batch {
     }
 }
 
-fn active_change(event: &AnalyticsEvent, room_sid: &str, participant_sid: &str) -> Option<ActiveChange> {
+fn active_change(
+    event: &AnalyticsEvent,
+    room_sid: &str,
+    participant_sid: &str,
+) -> Option<ActiveChange> {
     let ingress_resource = || {
         event
             .ingress

@@ -40,7 +40,10 @@ impl std::fmt::Debug for SinkContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SinkContext")
             .field("name", &self.name)
-            .field("settings", &crate::config::mask_secrets(serde_norway::Value::Mapping(self.settings.clone())))
+            .field(
+                "settings",
+                &crate::config::mask_secrets(serde_norway::Value::Mapping(self.settings.clone())),
+            )
             .field("expiration", &self.expiration)
             .field("livekit_redis", &self.livekit_redis)
             .finish()
@@ -56,6 +59,9 @@ impl SinkContext {
     }
 }
 
+/// A configured sink: its name (metric label `sink`) and the sink.
+pub type NamedSink = (String, Arc<dyn Sink>);
+
 /// The sink kinds compiled into this binary, sorted.
 pub fn compiled_sink_kinds() -> Vec<&'static str> {
     let mut kinds: Vec<_> = inventory::iter::<SinkFactory>().map(|f| f.kind).collect();
@@ -65,7 +71,7 @@ pub fn compiled_sink_kinds() -> Vec<&'static str> {
 }
 
 /// Builds every configured sink, as `(name, sink)`.
-pub fn build_sinks(config: &LivekitConfig) -> Result<Vec<(String, Arc<dyn Sink>)>, ConfigError> {
+pub fn build_sinks(config: &LivekitConfig) -> Result<Vec<NamedSink>, ConfigError> {
     config
         .sink_specs()?
         .into_iter()
@@ -73,10 +79,7 @@ pub fn build_sinks(config: &LivekitConfig) -> Result<Vec<(String, Arc<dyn Sink>)
         .collect()
 }
 
-fn build_sink(
-    config: &LivekitConfig,
-    spec: SinkSpec,
-) -> Result<(String, Arc<dyn Sink>), ConfigError> {
+fn build_sink(config: &LivekitConfig, spec: SinkSpec) -> Result<NamedSink, ConfigError> {
     let factory = inventory::iter::<SinkFactory>()
         .find(|factory| factory.kind == spec.kind)
         .ok_or_else(|| {
@@ -94,6 +97,7 @@ fn build_sink(
         expiration: config.openvidu.analytics.expiration,
         livekit_redis: config.redis.clone(),
     };
-    let sink = (factory.build)(&context).map_err(|error| ConfigError::Invalid(error.to_string()))?;
+    let sink =
+        (factory.build)(&context).map_err(|error| ConfigError::Invalid(error.to_string()))?;
     Ok((spec.name, sink))
 }

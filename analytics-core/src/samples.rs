@@ -63,7 +63,12 @@ pub fn event(kind: AnalyticsEventType, at: SystemTime) -> AnalyticsEvent {
 }
 
 /// A participant event (join, active, left) for `sid`.
-pub fn participant_event(kind: AnalyticsEventType, sid: &str, identity: &str, at: SystemTime) -> AnalyticsEvent {
+pub fn participant_event(
+    kind: AnalyticsEventType,
+    sid: &str,
+    identity: &str,
+    at: SystemTime,
+) -> AnalyticsEvent {
     AnalyticsEvent {
         participant_id: sid.into(),
         participant: Some(participant(sid, identity, at)),
@@ -164,8 +169,18 @@ pub fn stat(kind: StreamType, at: SystemTime) -> AnalyticsStat {
             rtt: 40,
             jitter: 12,
             video_layers: vec![
-                AnalyticsVideoLayer { layer: 0, packets: 900, bytes: 400_000, frames: 450 },
-                AnalyticsVideoLayer { layer: 2, packets: 1800, bytes: 2_800_000, frames: 900 },
+                AnalyticsVideoLayer {
+                    layer: 0,
+                    packets: 900,
+                    bytes: 400_000,
+                    frames: 450,
+                },
+                AnalyticsVideoLayer {
+                    layer: 2,
+                    packets: 1800,
+                    bytes: 2_800_000,
+                    frames: 900,
+                },
             ],
             start_time: Some(timestamp_of(at - Duration::from_secs(30))),
             end_time: Some(timestamp_of(at)),
@@ -201,7 +216,10 @@ pub fn session_stats(start: SystemTime) -> Vec<AnalyticsStat> {
         .into_iter()
         .flat_map(|s| {
             let at = start + Duration::from_secs(s);
-            [stat(StreamType::Upstream, at), stat(StreamType::Downstream, at)]
+            [
+                stat(StreamType::Upstream, at),
+                stat(StreamType::Downstream, at),
+            ]
         })
         .collect()
 }

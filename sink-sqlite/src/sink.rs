@@ -1,10 +1,11 @@
 //! [`SqliteSink`]: opens the file lazily, migrates it, writes batches and expires records.
 
-use std::{str::FromStr, time::{Duration, SystemTime}};
-
-use analytics_core::{
-    record::unix_millis, Batch, FixReport, LivekitHelper, Sink, SinkError,
+use std::{
+    str::FromStr,
+    time::{Duration, SystemTime},
 };
+
+use analytics_core::{record::unix_millis, Batch, FixReport, LivekitHelper, Sink, SinkError};
 use async_trait::async_trait;
 use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
@@ -35,7 +36,12 @@ impl SqliteSink {
     pub async fn pool(&self) -> Result<&SqlitePool, SinkError> {
         self.pool
             .get_or_try_init(|| async {
-                if let Some(parent) = self.config.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                if let Some(parent) = self
+                    .config
+                    .path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                {
                     tokio::fs::create_dir_all(parent).await.map_err(|error| {
                         SinkError::unavailable(format!(
                             "cannot create folder {}: {error}",
@@ -68,14 +74,24 @@ impl SqliteSink {
 #[async_trait]
 impl Sink for SqliteSink {
     async fn initialize(&self) -> Result<(), SinkError> {
-        let mut connection = self.pool().await?.acquire().await.map_err(writer::to_sink_error)?;
+        let mut connection = self
+            .pool()
+            .await?
+            .acquire()
+            .await
+            .map_err(writer::to_sink_error)?;
         schema::migrate(&mut connection)
             .await
             .map_err(writer::to_sink_error)
     }
 
     async fn send_batch(&self, batch: &Batch) -> Result<(), SinkError> {
-        let mut transaction = self.pool().await?.begin().await.map_err(writer::to_sink_error)?;
+        let mut transaction = self
+            .pool()
+            .await?
+            .begin()
+            .await
+            .map_err(writer::to_sink_error)?;
         let failures = writer::write_batch(&mut transaction, batch)
             .await
             .map_err(writer::to_sink_error)?;
@@ -87,7 +103,10 @@ impl Sink for SqliteSink {
         }
     }
 
-    async fn fix_active_entities(&self, _livekit: &dyn LivekitHelper) -> Result<FixReport, SinkError> {
+    async fn fix_active_entities(
+        &self,
+        _livekit: &dyn LivekitHelper,
+    ) -> Result<FixReport, SinkError> {
         Err(SinkError::Unsupported("active-entities fixer"))
     }
 

@@ -5,9 +5,7 @@
 
 use std::sync::Arc;
 
-use analytics_core::{
-    sink::RecordFailure, ActiveChange, Batch, Record, RecordKind, SinkError,
-};
+use analytics_core::{sink::RecordFailure, ActiveChange, Batch, Record, RecordKind, SinkError};
 use sqlx::{
     query::Query,
     sqlite::{Sqlite, SqliteArguments},
@@ -40,7 +38,8 @@ pub(crate) async fn write_batch(
                 Ok(()) => {}
                 Err(error) if is_row_error(&error) => {
                     for (index, record) in chunk {
-                        if let Err(error) = insert_rows(connection, kind, &[record.as_ref()]).await {
+                        if let Err(error) = insert_rows(connection, kind, &[record.as_ref()]).await
+                        {
                             if !is_row_error(&error) {
                                 return Err(error);
                             }
@@ -84,7 +83,8 @@ async fn insert_rows(
     };
     let values = vec![placeholders; records.len()].join(",");
     // Not `INSERT OR IGNORE`: that would also silently skip rows failing a CHECK.
-    let sql = format!("INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT (id) DO NOTHING");
+    let sql =
+        format!("INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT (id) DO NOTHING");
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for record in records {
         query = match kind {

@@ -92,7 +92,9 @@ async fn database_uses_wal_journal_mode() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("wal.db");
     let sink = SqliteSink::new(SqliteConfig { path });
-    analytics_core::Sink::initialize(&sink).await.expect("initialised");
+    analytics_core::Sink::initialize(&sink)
+        .await
+        .expect("initialised");
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
         .fetch_one(sink.pool().await.expect("pool"))
         .await

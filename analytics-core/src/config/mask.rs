@@ -8,7 +8,9 @@ const MASK: &str = "***";
 /// Keys whose values are secrets wherever they appear.
 fn is_secret_key(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
-    ["password", "secret", "token"].iter().any(|word| key.contains(word))
+    ["password", "secret", "token"]
+        .iter()
+        .any(|word| key.contains(word))
 }
 
 /// The YAML value with secrets masked: the values of `keys`, of keys named like a password,
@@ -36,10 +38,15 @@ fn mask_value(value: Value, secret_values: bool) -> Value {
                 })
                 .collect(),
         ),
-        Value::Sequence(items) => {
-            Value::Sequence(items.into_iter().map(|item| mask_value(item, secret_values)).collect())
+        Value::Sequence(items) => Value::Sequence(
+            items
+                .into_iter()
+                .map(|item| mask_value(item, secret_values))
+                .collect(),
+        ),
+        Value::String(s) if secret_values => {
+            Value::String(if s.is_empty() { s } else { MASK.into() })
         }
-        Value::String(s) if secret_values => Value::String(if s.is_empty() { s } else { MASK.into() }),
         Value::String(s) => Value::String(mask_url(&s)),
         other => other,
     }
@@ -84,8 +91,14 @@ mod tests {
             mask_url("mongodb://admin:s3cret@mongo:27017/?replicaSet=rs0"),
             "mongodb://admin:***@mongo:27017/?replicaSet=rs0"
         );
-        assert_eq!(mask_url("redis://:pw@localhost:6379/0"), "redis://:***@localhost:6379/0");
-        assert_eq!(mask_url("postgres://localhost/db"), "postgres://localhost/db");
+        assert_eq!(
+            mask_url("redis://:pw@localhost:6379/0"),
+            "redis://:***@localhost:6379/0"
+        );
+        assert_eq!(
+            mask_url("postgres://localhost/db"),
+            "postgres://localhost/db"
+        );
         assert_eq!(mask_url("not a url"), "not a url");
     }
 

@@ -209,10 +209,12 @@ impl LivekitConfig {
         env_body: Option<&str>,
     ) -> Result<LivekitConfig, ConfigError> {
         let yaml = match (file, body, env_body) {
-            (Some(path), _, _) => std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-                path: path.to_owned(),
-                source,
-            })?,
+            (Some(path), _, _) => {
+                std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?
+            }
             (None, Some(body), _) => body.to_owned(),
             (None, None, Some(env)) if !env.trim().is_empty() => env.to_owned(),
             _ => return Err(ConfigError::Missing),
@@ -234,7 +236,9 @@ impl LivekitConfig {
     fn validate(&self) -> Result<(), ConfigError> {
         let analytics = &self.openvidu.analytics;
         if analytics.interval.is_zero() {
-            return Err(ConfigError::Invalid("openvidu.analytics.interval must be above 0".into()));
+            return Err(ConfigError::Invalid(
+                "openvidu.analytics.interval must be above 0".into(),
+            ));
         }
         if analytics.buffer.max_records == 0 || analytics.batch_size == 0 {
             return Err(ConfigError::Invalid(
@@ -248,7 +252,9 @@ impl LivekitConfig {
         }
         for (key, secret) in &self.keys {
             if key.is_empty() || secret.is_empty() {
-                return Err(ConfigError::Invalid("keys: an API key or secret is empty".into()));
+                return Err(ConfigError::Invalid(
+                    "keys: an API key or secret is empty".into(),
+                ));
             }
         }
         self.sink_specs()?;

@@ -42,7 +42,8 @@ impl LivekitConfig {
         if let Some(url) = &analytics.mongo_url {
             if specs.iter().any(|spec| spec.kind == "mongo") {
                 return Err(ConfigError::Invalid(
-                    "openvidu.analytics.mongo_url and sinks.mongo both configure MongoDB: keep one".into(),
+                    "openvidu.analytics.mongo_url and sinks.mongo both configure MongoDB: keep one"
+                        .into(),
                 ));
             }
             let mut settings = Mapping::new();

@@ -31,7 +31,10 @@ openvidu:
 #[test]
 fn a_whole_livekit_config_is_read_and_unknown_livekit_keys_are_ignored() {
     let config = LivekitConfig::from_yaml(LIVEKIT_YAML).expect("valid");
-    assert_eq!(config.keys.get("APIkey1").map(String::as_str), Some("secret-number-one"));
+    assert_eq!(
+        config.keys.get("APIkey1").map(String::as_str),
+        Some("secret-number-one")
+    );
     let redis = config.redis.as_ref().expect("redis section");
     assert_eq!(redis.address, "redis:6379");
     let analytics = &config.openvidu.analytics;
@@ -47,12 +50,18 @@ fn the_seed_mongo_url_alone_means_one_mongo_sink() {
     let config = LivekitConfig::from_yaml(LIVEKIT_YAML).expect("valid");
     let specs = config.sink_specs().expect("specs");
     assert_eq!(specs.len(), 1);
-    assert_eq!((specs[0].name.as_str(), specs[0].kind.as_str()), ("mongo", "mongo"));
+    assert_eq!(
+        (specs[0].name.as_str(), specs[0].kind.as_str()),
+        ("mongo", "mongo")
+    );
     assert_eq!(
         specs[0].settings.get("url").and_then(|v| v.as_str()),
         Some("mongodb://mongoadmin:mongopw@mongo:27017/?replicaSet=rs0")
     );
-    assert_eq!(specs[0].settings.get("database").and_then(|v| v.as_str()), Some("openvidu"));
+    assert_eq!(
+        specs[0].settings.get("database").and_then(|v| v.as_str()),
+        Some("openvidu")
+    );
 }
 
 #[test]
@@ -61,7 +70,10 @@ fn no_sink_configured_means_the_sqlite_default() {
     let specs = config.sink_specs().expect("specs");
     assert_eq!(specs.len(), 1);
     assert_eq!(specs[0].kind, "sqlite");
-    assert_eq!(specs[0].settings.get("path").and_then(|v| v.as_str()), Some(DEFAULT_SQLITE_PATH));
+    assert_eq!(
+        specs[0].settings.get("path").and_then(|v| v.as_str()),
+        Some(DEFAULT_SQLITE_PATH)
+    );
 }
 
 #[test]
@@ -74,10 +86,19 @@ openvidu:
       postgres: { url: "postgres://localhost/db" }
       archive: { type: sqlite, path: /tmp/a.db }
 "#;
-    let specs = LivekitConfig::from_yaml(yaml).expect("valid").sink_specs().expect("specs");
-    let kinds: Vec<(&str, &str)> = specs.iter().map(|s| (s.name.as_str(), s.kind.as_str())).collect();
+    let specs = LivekitConfig::from_yaml(yaml)
+        .expect("valid")
+        .sink_specs()
+        .expect("specs");
+    let kinds: Vec<(&str, &str)> = specs
+        .iter()
+        .map(|s| (s.name.as_str(), s.kind.as_str()))
+        .collect();
     assert_eq!(kinds, [("archive", "sqlite"), ("postgres", "postgres")]);
-    assert!(specs[0].settings.get("type").is_none(), "type is not passed to the sink");
+    assert!(
+        specs[0].settings.get("type").is_none(),
+        "type is not passed to the sink"
+    );
 }
 
 #[test]
@@ -102,23 +123,36 @@ fn a_bad_duration_says_how_to_write_one() {
 
 #[test]
 fn mongo_url_and_sinks_mongo_together_are_refused() {
-    let yaml = "openvidu: {analytics: {mongo_url: 'mongodb://a', sinks: {mongo: {url: 'mongodb://b'}}}}";
-    let error = LivekitConfig::from_yaml(yaml).expect_err("invalid").to_string();
+    let yaml =
+        "openvidu: {analytics: {mongo_url: 'mongodb://a', sinks: {mongo: {url: 'mongodb://b'}}}}";
+    let error = LivekitConfig::from_yaml(yaml)
+        .expect_err("invalid")
+        .to_string();
     assert!(error.contains("mongo_url"), "{error}");
 }
 
 #[test]
 fn when_full_reads_both_modes() {
-    let config = LivekitConfig::from_yaml("openvidu: {analytics: {buffer: {when_full: drop_newest, max_records: 10}}}")
-        .expect("valid");
-    assert_eq!(config.openvidu.analytics.buffer.when_full, WhenFull::DropNewest);
+    let config = LivekitConfig::from_yaml(
+        "openvidu: {analytics: {buffer: {when_full: drop_newest, max_records: 10}}}",
+    )
+    .expect("valid");
+    assert_eq!(
+        config.openvidu.analytics.buffer.when_full,
+        WhenFull::DropNewest
+    );
     assert_eq!(config.openvidu.analytics.buffer.max_records, 10);
-    assert!(LivekitConfig::from_yaml("openvidu: {analytics: {buffer: {when_full: sometimes}}}").is_err());
+    assert!(
+        LivekitConfig::from_yaml("openvidu: {analytics: {buffer: {when_full: sometimes}}}")
+            .is_err()
+    );
 }
 
 #[test]
 fn the_printed_config_has_no_secret() {
-    let text = LivekitConfig::from_yaml(LIVEKIT_YAML).expect("valid").to_masked_yaml();
+    let text = LivekitConfig::from_yaml(LIVEKIT_YAML)
+        .expect("valid")
+        .to_masked_yaml();
     for secret in ["secret-number-one", "redis-pw", "mongopw"] {
         assert!(!text.contains(secret), "{secret} leaked:\n{text}");
     }
@@ -138,8 +172,14 @@ fn debug_output_of_the_config_has_no_secret() {
 #[test]
 fn dev_config_matches_the_contract() {
     let config = LivekitConfig::dev();
-    assert_eq!(config.keys.get("devkey").map(String::as_str), Some("secret"));
+    assert_eq!(
+        config.keys.get("devkey").map(String::as_str),
+        Some("secret")
+    );
     assert_eq!(config.openvidu.analytics.interval, Duration::from_secs(1));
-    assert_eq!(config.openvidu.analytics.listen.to_string(), "127.0.0.1:7890");
+    assert_eq!(
+        config.openvidu.analytics.listen.to_string(),
+        "127.0.0.1:7890"
+    );
     assert_eq!(config.sink_specs().expect("specs")[0].kind, "sqlite");
 }

@@ -4,6 +4,8 @@
 
 mod backoff;
 mod queue;
+#[cfg(test)]
+mod tests;
 
 use std::{
     sync::{
@@ -148,12 +150,10 @@ impl AnalyticsSender {
             };
             self.flush(flush_all, &shutdown, &deadline).await;
         }
-        let stop_at = (*deadline.borrow()).unwrap_or_else(|| Instant::now() + self.settings.shutdown_timeout);
-        let drained = tokio::time::timeout_at(
-            stop_at.into(),
-            self.flush(true, &shutdown, &deadline),
-        )
-        .await;
+        let stop_at =
+            (*deadline.borrow()).unwrap_or_else(|| Instant::now() + self.settings.shutdown_timeout);
+        let drained =
+            tokio::time::timeout_at(stop_at.into(), self.flush(true, &shutdown, &deadline)).await;
         if drained.is_err() {
             tracing::error!(sink = %self.name, "shutdown deadline passed while writing");
         }
@@ -247,8 +247,8 @@ impl AnalyticsSender {
             self.metrics.sink_retry(&self.name);
             let delay = backoff.next_delay();
             if shutdown.is_cancelled() {
-                let past_deadline = (*deadline.borrow())
-                    .is_some_and(|stop_at| Instant::now() + delay >= stop_at);
+                let past_deadline =
+                    (*deadline.borrow()).is_some_and(|stop_at| Instant::now() + delay >= stop_at);
                 if past_deadline {
                     self.queue.put_back(batch);
                     return false;
@@ -266,13 +266,18 @@ impl AnalyticsSender {
     }
 
     fn count_written(&self, written: &[Arc<Record>]) {
-        let events = written.iter().filter(|r| r.kind == RecordKind::Event).count() as u64;
+        let events = written
+            .iter()
+            .filter(|r| r.kind == RecordKind::Event)
+            .count() as u64;
         let stats = written.len() as u64 - events;
         if events > 0 {
-            self.metrics.sink_written(&self.name, RecordKind::Event.as_str(), events);
+            self.metrics
+                .sink_written(&self.name, RecordKind::Event.as_str(), events);
         }
         if stats > 0 {
-            self.metrics.sink_written(&self.name, RecordKind::Stat.as_str(), stats);
+            self.metrics
+                .sink_written(&self.name, RecordKind::Stat.as_str(), stats);
         }
     }
 
@@ -280,7 +285,9 @@ impl AnalyticsSender {
         match self.sink.expire(SystemTime::now()).await {
             Ok(0) => {}
             Ok(removed) => tracing::info!(sink = %self.name, removed, "expired records deleted"),
-            Err(error) => tracing::warn!(sink = %self.name, error = %error, "expiry failed; will retry"),
+            Err(error) => {
+                tracing::warn!(sink = %self.name, error = %error, "expiry failed; will retry")
+            }
         }
     }
 }

@@ -102,6 +102,8 @@ impl RecordQueue {
 
     fn lock(&self) -> MutexGuard<'_, VecDeque<Arc<Record>>> {
         // A panic while holding this lock cannot leave the deque half-updated.
-        self.records.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.records
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

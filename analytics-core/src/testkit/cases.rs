@@ -16,11 +16,21 @@ use crate::{record::Record, sink::SinkError, Batch, Entity, RecordKind};
 type Case = fn(ComplianceTarget) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
 pub(super) const ALL: &[(&str, Case)] = &[
-    ("batch_is_stored_with_ids_and_documents", |t| Box::pin(batch_is_stored_with_ids_and_documents(t))),
-    ("resent_batch_is_not_stored_twice", |t| Box::pin(resent_batch_is_not_stored_twice(t))),
-    ("batch_with_one_bad_record_stores_the_rest", |t| Box::pin(batch_with_one_bad_record_stores_the_rest(t))),
-    ("expired_records_go_away", |t| Box::pin(expired_records_go_away(t))),
-    ("active_entities_are_tracked", |t| Box::pin(active_entities_are_tracked(t))),
+    ("batch_is_stored_with_ids_and_documents", |t| {
+        Box::pin(batch_is_stored_with_ids_and_documents(t))
+    }),
+    ("resent_batch_is_not_stored_twice", |t| {
+        Box::pin(resent_batch_is_not_stored_twice(t))
+    }),
+    ("batch_with_one_bad_record_stores_the_rest", |t| {
+        Box::pin(batch_with_one_bad_record_stores_the_rest(t))
+    }),
+    ("expired_records_go_away", |t| {
+        Box::pin(expired_records_go_away(t))
+    }),
+    ("active_entities_are_tracked", |t| {
+        Box::pin(active_entities_are_tracked(t))
+    }),
 ];
 
 fn batch_of(records: &[Record]) -> Batch {
@@ -28,21 +38,37 @@ fn batch_of(records: &[Record]) -> Batch {
 }
 
 fn ids_of(records: &[Record], kind: RecordKind) -> BTreeSet<String> {
-    records.iter().filter(|r| r.kind == kind).map(|r| r.id.clone()).collect()
+    records
+        .iter()
+        .filter(|r| r.kind == kind)
+        .map(|r| r.id.clone())
+        .collect()
 }
 
 async fn stored_ids(target: &ComplianceTarget, kind: RecordKind) -> BTreeSet<String> {
     let ids = target.probe.stored_ids(kind).await;
     let unique: BTreeSet<_> = ids.iter().cloned().collect();
-    assert_eq!(ids.len(), unique.len(), "{kind:?} ids stored more than once: {ids:?}");
+    assert_eq!(
+        ids.len(),
+        unique.len(),
+        "{kind:?} ids stored more than once: {ids:?}"
+    );
     unique
 }
 
 async fn batch_is_stored_with_ids_and_documents(target: ComplianceTarget) {
     let records = session_records(SystemTime::now());
-    target.sink.send_batch(&batch_of(&records)).await.expect("batch written");
+    target
+        .sink
+        .send_batch(&batch_of(&records))
+        .await
+        .expect("batch written");
     for kind in [RecordKind::Event, RecordKind::Stat] {
-        assert_eq!(stored_ids(&target, kind).await, ids_of(&records, kind), "{kind:?} ids");
+        assert_eq!(
+            stored_ids(&target, kind).await,
+            ids_of(&records, kind),
+            "{kind:?} ids"
+        );
     }
     for record in &records {
         let stored = target
@@ -64,12 +90,24 @@ async fn resent_batch_is_not_stored_twice(target: ComplianceTarget) {
     let records = session_records(SystemTime::now());
     let batch = batch_of(&records);
     target.sink.send_batch(&batch).await.expect("first write");
-    target.sink.send_batch(&batch).await.expect("a re-sent batch is a success");
+    target
+        .sink
+        .send_batch(&batch)
+        .await
+        .expect("a re-sent batch is a success");
     // A batch that overlaps the stored records by half.
     let half = batch_of(&records[records.len() / 2..]);
-    target.sink.send_batch(&half).await.expect("an overlapping batch is a success");
+    target
+        .sink
+        .send_batch(&half)
+        .await
+        .expect("an overlapping batch is a success");
     for kind in [RecordKind::Event, RecordKind::Stat] {
-        assert_eq!(stored_ids(&target, kind).await, ids_of(&records, kind), "{kind:?} ids");
+        assert_eq!(
+            stored_ids(&target, kind).await,
+            ids_of(&records, kind),
+            "{kind:?} ids"
+        );
     }
 }
 
@@ -82,20 +120,35 @@ async fn batch_with_one_bad_record_stores_the_rest(target: ComplianceTarget) {
         Err(SinkError::Records(failures)) => {
             assert_eq!(failures.len(), 1, "only the bad record fails: {failures:?}");
             assert_eq!(failures[0].index, bad_index);
-            assert!(!failures[0].retryable, "a refused record is not worth retrying");
+            assert!(
+                !failures[0].retryable,
+                "a refused record is not worth retrying"
+            );
         }
         other => panic!("the bad record must be reported, got {other:?}"),
     }
     let good: Vec<Record> = records.iter().filter(|r| r.id != bad_id).cloned().collect();
     for kind in [RecordKind::Event, RecordKind::Stat] {
-        assert_eq!(stored_ids(&target, kind).await, ids_of(&good, kind), "{kind:?} ids");
+        assert_eq!(
+            stored_ids(&target, kind).await,
+            ids_of(&good, kind),
+            "{kind:?} ids"
+        );
     }
 }
 
 async fn expired_records_go_away(target: ComplianceTarget) {
     let records = session_records(SystemTime::now());
-    target.sink.send_batch(&batch_of(&records)).await.expect("batch written");
-    target.sink.expire(SystemTime::now()).await.expect("expiry runs");
+    target
+        .sink
+        .send_batch(&batch_of(&records))
+        .await
+        .expect("batch written");
+    target
+        .sink
+        .expire(SystemTime::now())
+        .await
+        .expect("expiry runs");
     assert_eq!(
         stored_ids(&target, RecordKind::Event).await,
         ids_of(&records, RecordKind::Event),
@@ -104,14 +157,21 @@ async fn expired_records_go_away(target: ComplianceTarget) {
     let later = SystemTime::now() + Duration::from_secs(2 * 3600);
     target.sink.expire(later).await.expect("expiry runs");
     for kind in [RecordKind::Event, RecordKind::Stat] {
-        assert!(stored_ids(&target, kind).await.is_empty(), "expired {kind:?} records are gone");
+        assert!(
+            stored_ids(&target, kind).await.is_empty(),
+            "expired {kind:?} records are gone"
+        );
     }
 }
 
 async fn active_entities_are_tracked(target: ComplianceTarget) {
     let start = SystemTime::now();
     let records = session_records(start);
-    target.sink.send_batch(&batch_of(&records)).await.expect("batch written");
+    target
+        .sink
+        .send_batch(&batch_of(&records))
+        .await
+        .expect("batch written");
     let expected: BTreeSet<(Entity, String)> = [
         (Entity::Room, samples::ROOM_SID),
         (Entity::Participant, samples::ALICE_SID),
@@ -122,7 +182,10 @@ async fn active_entities_are_tracked(target: ComplianceTarget) {
     .map(|(e, id)| (e, id.to_owned()))
     .collect();
     let active: BTreeSet<_> = target.probe.active_entities().await.into_iter().collect();
-    assert_eq!(active, expected, "creation inserts, and Bob who left is not active");
+    assert_eq!(
+        active, expected,
+        "creation inserts, and Bob who left is not active"
+    );
 
     let at = |s: u64| start + Duration::from_secs(s);
     let closing = [
@@ -133,8 +196,17 @@ async fn active_entities_are_tracked(target: ComplianceTarget) {
     ];
     let closing: Vec<Record> = closing
         .into_iter()
-        .map(|e| Record::from_event(e, Duration::from_secs(3600), SystemTime::now()).expect("converts"))
+        .map(|e| {
+            Record::from_event(e, Duration::from_secs(3600), SystemTime::now()).expect("converts")
+        })
         .collect();
-    target.sink.send_batch(&batch_of(&closing)).await.expect("batch written");
-    assert!(target.probe.active_entities().await.is_empty(), "end events delete");
+    target
+        .sink
+        .send_batch(&batch_of(&closing))
+        .await
+        .expect("batch written");
+    assert!(
+        target.probe.active_entities().await.is_empty(),
+        "end events delete"
+    );
 }

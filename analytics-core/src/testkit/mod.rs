@@ -7,7 +7,12 @@
 
 mod cases;
 
-use std::{future::Future, pin::Pin, sync::Arc, time::{Duration, SystemTime}};
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::Arc,
+    time::{Duration, SystemTime},
+};
 
 use async_trait::async_trait;
 use serde_json::Value;

@@ -12,6 +12,9 @@ pub(crate) enum Failure {
     /// violation, 54 program limit such as an index row too large): some row is bad, and
     /// sending it again will not help.
     Refused(String),
+    /// The schema or a table is gone (dropped, or a database restored without it): set up
+    /// again, then retry.
+    SchemaMissing(String),
     /// Anything else (schema missing, permission denied, a driver bug): a retry of the
     /// whole operation might help once someone fixes the cause.
     Fatal(String),
@@ -28,6 +31,9 @@ impl Failure {
                     Some(code) => format!("{} (SQLSTATE {code})", db.message()),
                     None => db.message().to_owned(),
                 };
+                if matches!(db.code().as_deref(), Some("42P01" | "3F000")) {
+                    return Failure::SchemaMissing(message);
+                }
                 match class.as_deref() {
                     Some("22" | "23" | "54") => Failure::Refused(message),
                     // 42: syntax, undefined table, insufficient privilege.
@@ -49,7 +55,9 @@ impl Failure {
     /// The error of an operation that is retried as a whole (set-up, expiry).
     pub(crate) fn into_sink_error(self) -> SinkError {
         match self {
-            Failure::Unavailable(reason) => SinkError::Unavailable(reason),
+            Failure::Unavailable(reason) | Failure::SchemaMissing(reason) => {
+                SinkError::Unavailable(reason)
+            }
             Failure::Refused(reason) | Failure::Fatal(reason) => SinkError::Fatal(reason),
         }
     }

@@ -65,7 +65,7 @@ impl PostgresSink {
             name: name.to_owned(),
             schema: config.schema.clone(),
             masked_url,
-            writer: Writer::new(pool.clone(), &quoted, parts, config.write_timeout),
+            writer: Writer::new(pool.clone(), &config.schema, parts, config.write_timeout),
             expiry: Expiry::new(pool.clone(), &quoted, config.write_timeout),
             pool,
         })

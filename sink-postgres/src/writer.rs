@@ -8,7 +8,7 @@ use analytics_core::{record::Record, sink::RecordFailure, Batch, RecordKind, Sin
 use sqlx::{AssertSqlSafe, PgPool};
 use tokio::task::JoinSet;
 
-use crate::{columns::Columns, failure::Failure, statement};
+use crate::{columns::Columns, failure::Failure, schema, statement};
 
 /// Below this many records a batch is written on one connection: splitting costs a round
 /// trip per part, which only pays off for large batches.
@@ -21,23 +21,19 @@ type Part = Vec<(usize, Arc<Record>)>;
 #[derive(Clone)]
 pub(crate) struct Writer {
     pool: PgPool,
+    schema: Arc<str>,
     sql: Arc<str>,
     parts: usize,
     timeout: Duration,
 }
 
 impl Writer {
-    /// `quoted_schema` is the schema as a quoted identifier; `parts` how many connections a
-    /// large batch is spread over.
-    pub(crate) fn new(
-        pool: PgPool,
-        quoted_schema: &str,
-        parts: usize,
-        timeout: Duration,
-    ) -> Writer {
+    /// `parts`: how many connections a large batch is spread over.
+    pub(crate) fn new(pool: PgPool, schema: &str, parts: usize, timeout: Duration) -> Writer {
         Writer {
             pool,
-            sql: statement::write_batch(quoted_schema).into(),
+            schema: schema.into(),
+            sql: statement::write_batch(&schema::quoted(schema)).into(),
             parts: parts.max(1),
             timeout,
         }
@@ -54,6 +50,9 @@ impl Writer {
                     self.timeout
                 )))
             }
+            Ok(Err(Failure::SchemaMissing(reason))) => {
+                return Err(self.recreate_schema(reason).await)
+            }
             Ok(Err(failure)) => return Err(failure.into_sink_error()),
             Ok(Ok(failures)) => failures,
         };
@@ -64,8 +63,22 @@ impl Writer {
         Err(SinkError::Records(failures))
     }
 
-    /// Writes the parts at once. An unavailable server wins over anything else, since the
-    /// whole batch is then retried.
+    /// Sets the schema up again after its tables went away under a running service, so that
+    /// the sender's retry finds them, rather than retrying into the void until a restart.
+    async fn recreate_schema(&self, reason: String) -> SinkError {
+        tracing::warn!(schema = %self.schema, reason = %reason, "tables missing; setting the schema up again");
+        let outcome = match self.pool.acquire().await {
+            Ok(mut connection) => schema::migrate(&mut connection, &self.schema).await,
+            Err(error) => Err(error),
+        };
+        match outcome {
+            Ok(_) => SinkError::Unavailable(format!("{reason}; the schema was set up again")),
+            Err(error) => Failure::of(&error).into_sink_error(),
+        }
+    }
+
+    /// Writes the parts at once. A missing schema, then an unavailable server, wins over
+    /// anything else, since the whole batch is then retried.
     async fn write_parts(&self, parts: Vec<Part>) -> Result<Vec<RecordFailure>, Failure> {
         let mut parts = parts.into_iter();
         let Some(first) = parts.next() else {
@@ -87,7 +100,12 @@ impl Writer {
         for result in results {
             match result {
                 Ok(part_failures) => failures.extend(part_failures),
-                Err(failure @ Failure::Unavailable(_)) => worst = Some(failure),
+                Err(failure @ Failure::SchemaMissing(_)) => worst = Some(failure),
+                Err(failure @ Failure::Unavailable(_)) => {
+                    if !matches!(worst, Some(Failure::SchemaMissing(_))) {
+                        worst = Some(failure);
+                    }
+                }
                 Err(failure) => {
                     if worst.is_none() {
                         worst = Some(failure);

@@ -129,3 +129,35 @@ async fn dropped_connections_lose_nothing() {
     );
     schema.drop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schema_dropped_under_the_running_sink_is_set_up_again() {
+    let Some(schema) = TestSchema::new().await else {
+        return;
+    };
+    let sink = schema.sink();
+    sink.initialize().await.expect("initialised");
+    let records = session_records(SystemTime::now());
+    sink.send_batch(&batch_of(&records)).await.expect("written");
+    sqlx::raw_sql(schema.sql("DROP SCHEMA {schema} CASCADE"))
+        .execute(&schema.admin)
+        .await
+        .expect("dropped");
+    match sink.send_batch(&batch_of(&records)).await {
+        Err(error @ SinkError::Unavailable(_)) => {
+            assert!(error.to_string().contains("set up again"), "{error}")
+        }
+        other => panic!("a missing table must be retried after set-up, got {other:?}"),
+    }
+    sink.send_batch(&batch_of(&records))
+        .await
+        .expect("the retry writes");
+    let stored: i64 = sqlx::query_scalar(schema.sql(
+        "SELECT (SELECT count(*) FROM {schema}.events) + (SELECT count(*) FROM {schema}.stats)",
+    ))
+    .fetch_one(&schema.admin)
+    .await
+    .expect("counted");
+    assert_eq!(stored as usize, records.len());
+    schema.drop().await;
+}

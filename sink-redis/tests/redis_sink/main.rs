@@ -9,5 +9,6 @@ mod compliance;
 mod harness;
 mod restart;
 mod tail;
+mod throughput;
 mod throwaway_server;
 mod trimming;

@@ -8,6 +8,7 @@ pub mod config;
 #[cfg(test)]
 mod conversion_tests;
 mod descriptors;
+pub mod disk_buffer;
 pub mod document;
 pub mod livekit_helper;
 pub mod metrics;

@@ -24,6 +24,9 @@ pub struct Metrics {
     sink_errors: Family<Labels, Counter>,
     sink_retries: Family<Labels, Counter>,
     queue_records: Family<Labels, Gauge>,
+    queue_bytes: Family<Labels, Gauge>,
+    disk_buffer_records: Gauge,
+    disk_buffer_bytes: Gauge,
     dropped: Family<Labels, Counter>,
     batch_seconds: Family<Labels, Histogram, fn() -> Histogram>,
     fixer_closed: Family<Labels, Counter>,
@@ -46,6 +49,9 @@ impl Metrics {
             sink_errors: Family::default(),
             sink_retries: Family::default(),
             queue_records: Family::default(),
+            queue_bytes: Family::default(),
+            disk_buffer_records: Gauge::default(),
+            disk_buffer_bytes: Gauge::default(),
             dropped: Family::default(),
             batch_seconds: Family::new_with_constructor(new_batch_histogram),
             fixer_closed: Family::default(),
@@ -164,6 +170,19 @@ impl Metrics {
         self.queue_records
             .get_or_create(&vec![("sink", sink.to_owned())])
             .set(i64::try_from(records).unwrap_or(i64::MAX));
+    }
+
+    pub fn set_queue_bytes(&self, sink: &str, bytes: u64) {
+        self.queue_bytes
+            .get_or_create(&vec![("sink", sink.to_owned())])
+            .set(i64::try_from(bytes).unwrap_or(i64::MAX));
+    }
+
+    pub fn set_disk_buffer(&self, records: u64, bytes: u64) {
+        self.disk_buffer_records
+            .set(i64::try_from(records).unwrap_or(i64::MAX));
+        self.disk_buffer_bytes
+            .set(i64::try_from(bytes).unwrap_or(i64::MAX));
     }
 
     pub fn dropped(&self, sink: &str, reason: &str, count: u64) {

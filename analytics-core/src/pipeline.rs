@@ -11,9 +11,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     config::{AnalyticsConfig, WhenFull},
+    disk_buffer::{DiskLog, DiskQueue, OpenReport},
     metrics::Metrics,
     record::{Record, RecordKind},
     registry::NamedSink,
+    sender::{queue::RecordQueue, sink_queue::SinkQueue},
     sender::{AnalyticsSender, SenderReport, SenderSettings},
 };
 
@@ -24,6 +26,17 @@ pub enum Admission {
     Accepted,
     /// Refused because a sink's queue is full (`block` mode): answer 503 / RESOURCE_EXHAUSTED.
     Full { sink: String },
+}
+
+fn sender_settings(config: &AnalyticsConfig) -> SenderSettings {
+    SenderSettings {
+        interval: config.interval,
+        batch_size: config.batch_size,
+        max_records: config.buffer.max_records,
+        max_bytes: config.buffer.max_bytes,
+        max_retry_backoff: config.max_retry_backoff,
+        shutdown_timeout: config.shutdown_timeout,
+    }
 }
 
 /// What shutdown left unwritten, per sink.
@@ -42,6 +55,9 @@ impl PipelineSummary {
 /// All senders, and the switch that stops them.
 pub struct Pipeline {
     senders: Vec<Arc<AnalyticsSender>>,
+    disk: Option<Arc<DiskLog>>,
+    max_records: usize,
+    max_bytes: u64,
     when_full: WhenFull,
     expiration: Duration,
     shutdown_timeout: Duration,
@@ -52,24 +68,66 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    /// Starts one sender task per sink (initialising each in the background).
+    /// Starts one sender task per sink (initialising each in the background), each with its
+    /// own bounded memory queue.
     pub fn start(
         sinks: Vec<NamedSink>,
         config: &AnalyticsConfig,
         metrics: Arc<Metrics>,
     ) -> Arc<Pipeline> {
-        let settings = SenderSettings {
-            interval: config.interval,
-            batch_size: config.batch_size,
-            max_records: config.buffer.max_records,
-            max_retry_backoff: config.max_retry_backoff,
-            shutdown_timeout: config.shutdown_timeout,
-        };
-        let senders: Vec<_> = sinks
+        let settings = sender_settings(config);
+        let senders = sinks
             .into_iter()
             .map(|(name, sink)| {
-                metrics.set_queue_records(&name, 0);
-                AnalyticsSender::new(name, sink, settings.clone(), metrics.clone())
+                let queue = RecordQueue::new(
+                    settings.max_records,
+                    settings.max_bytes,
+                    settings.batch_size,
+                );
+                (name, sink, SinkQueue::Memory(queue))
+            })
+            .collect();
+        Pipeline::launch(senders, None, config, metrics)
+    }
+
+    /// Starts the pipeline as configured: with the disk buffer of `buffer.dir` when set
+    /// (reporting what it recovered), else as [`Pipeline::start`].
+    pub fn open(
+        sinks: Vec<NamedSink>,
+        config: &AnalyticsConfig,
+        metrics: Arc<Metrics>,
+    ) -> std::io::Result<(Arc<Pipeline>, Option<OpenReport>)> {
+        let Some(dir) = &config.buffer.dir else {
+            return Ok((Pipeline::start(sinks, config, metrics), None));
+        };
+        let (log, report) = DiskLog::open(dir, config.buffer.fsync_interval)?;
+        let mut senders = Vec::new();
+        for (name, sink) in sinks {
+            let queue = DiskQueue::new(log.clone(), &name, config.batch_size)?;
+            senders.push((name, sink, SinkQueue::Disk(queue)));
+        }
+        let (records, bytes) = log.pending();
+        metrics.set_disk_buffer(records, bytes);
+        Ok((
+            Pipeline::launch(senders, Some(log), config, metrics),
+            Some(report),
+        ))
+    }
+
+    fn launch(
+        senders: Vec<(String, Arc<dyn crate::Sink>, SinkQueue)>,
+        disk: Option<Arc<DiskLog>>,
+        config: &AnalyticsConfig,
+        metrics: Arc<Metrics>,
+    ) -> Arc<Pipeline> {
+        let settings = sender_settings(config);
+        let senders: Vec<_> = senders
+            .into_iter()
+            .map(|(name, sink, queue)| {
+                let sender =
+                    AnalyticsSender::new(name, sink, queue, settings.clone(), metrics.clone());
+                sender.report_queue();
+                sender
             })
             .collect();
         let shutdown = CancellationToken::new();
@@ -80,6 +138,9 @@ impl Pipeline {
             .collect();
         Arc::new(Pipeline {
             senders,
+            disk,
+            max_records: config.buffer.max_records,
+            max_bytes: config.buffer.max_bytes,
             when_full: config.buffer.when_full,
             expiration: config.expiration,
             shutdown_timeout: config.shutdown_timeout,
@@ -119,34 +180,12 @@ impl Pipeline {
             return Admission::Accepted;
         }
         let records: Vec<Arc<Record>> = records.into_iter().map(Arc::new).collect();
-        match self.when_full {
-            WhenFull::Block => {
-                for (position, sender) in self.senders.iter().enumerate() {
-                    if sender.reserve(records.len(), true) == 0 {
-                        for reserved in &self.senders[..position] {
-                            reserved.unreserve(records.len());
-                        }
-                        self.metrics.rejected(source, "queue_full");
-                        return Admission::Full {
-                            sink: sender.name().to_owned(),
-                        };
-                    }
-                }
-                for sender in &self.senders {
-                    sender.push_reserved(&records);
-                }
-            }
-            WhenFull::DropNewest => {
-                for sender in &self.senders {
-                    let fits = sender.reserve(records.len(), false);
-                    sender.push_reserved(&records[..fits]);
-                    let dropped = records.len() - fits;
-                    if dropped > 0 {
-                        self.metrics
-                            .dropped(sender.name(), "queue_full", dropped as u64);
-                    }
-                }
-            }
+        let admission = match &self.disk {
+            Some(log) => self.admit_to_disk(log, &records, source),
+            None => self.admit_to_memory(&records, source),
+        };
+        if admission != Admission::Accepted {
+            return admission;
         }
         let events = records
             .iter()
@@ -162,6 +201,85 @@ impl Pipeline {
                 .ingested(source, RecordKind::Stat.as_str(), stats);
         }
         Admission::Accepted
+    }
+
+    fn admit_to_memory(&self, records: &[Arc<Record>], source: &str) -> Admission {
+        match self.when_full {
+            WhenFull::Block => {
+                for (position, sender) in self.senders.iter().enumerate() {
+                    if sender.reserve(records, true) == 0 {
+                        for reserved in &self.senders[..position] {
+                            reserved.unreserve(records);
+                        }
+                        self.metrics.rejected(source, "queue_full");
+                        return Admission::Full {
+                            sink: sender.name().to_owned(),
+                        };
+                    }
+                }
+                for sender in &self.senders {
+                    sender.push_reserved(records);
+                }
+            }
+            WhenFull::DropNewest => {
+                for sender in &self.senders {
+                    let fits = sender.reserve(records, false);
+                    sender.push_reserved(&records[..fits]);
+                    let dropped = records.len() - fits;
+                    if dropped > 0 {
+                        self.metrics
+                            .dropped(sender.name(), "queue_full", dropped as u64);
+                    }
+                }
+            }
+        }
+        Admission::Accepted
+    }
+
+    /// Appends to the disk buffer (synced before returning, unless a sync period is set);
+    /// the bounds count what the slowest sink has not written.
+    fn admit_to_disk(&self, log: &DiskLog, records: &[Arc<Record>], source: &str) -> Admission {
+        let (pending, bytes) = log.pending();
+        let room_records = (self.max_records as u64).saturating_sub(pending) as usize;
+        let mut room_bytes = self.max_bytes.saturating_sub(bytes);
+        let mut fits = 0;
+        for record in records.iter().take(room_records) {
+            // The frame is about the JSON of the whole record.
+            let size = record.approx_bytes() as u64;
+            if size > room_bytes {
+                break;
+            }
+            room_bytes -= size;
+            fits += 1;
+        }
+        if fits < records.len() && self.when_full == WhenFull::Block {
+            self.metrics.rejected(source, "queue_full");
+            return Admission::Full {
+                sink: "disk buffer".to_owned(),
+            };
+        }
+        if let Err(error) = log.append(&records[..fits]) {
+            tracing::error!(error = %error, "disk buffer: cannot append; refusing the request");
+            self.metrics.rejected(source, "disk_buffer_error");
+            return Admission::Full {
+                sink: "disk buffer".to_owned(),
+            };
+        }
+        let dropped = (records.len() - fits) as u64;
+        for sender in &self.senders {
+            if dropped > 0 {
+                self.metrics.dropped(sender.name(), "queue_full", dropped);
+            }
+            sender.report_queue();
+        }
+        let (pending, bytes) = log.pending();
+        self.metrics.set_disk_buffer(pending, bytes);
+        Admission::Accepted
+    }
+
+    /// The disk buffer, when configured.
+    pub fn disk_buffer(&self) -> Option<&Arc<DiskLog>> {
+        self.disk.as_ref()
     }
 
     /// Stops the senders: each writes what is queued until the shutdown timeout passes.

@@ -10,6 +10,7 @@ use std::{
 
 use livekit_protocol::{AnalyticsEvent, AnalyticsEventType as T, AnalyticsStat};
 use pbjson_types::Timestamp;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::{
@@ -19,7 +20,7 @@ use crate::{
 };
 
 /// Whether a record is an `AnalyticsEvent` or an `AnalyticsStat`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum RecordKind {
     Event,
     Stat,
@@ -36,7 +37,7 @@ impl RecordKind {
 }
 
 /// An entity whose lifetime the `active_entities` collection tracks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Entity {
     Room,
     Participant,
@@ -77,7 +78,7 @@ impl fmt::Display for Entity {
 }
 
 /// What an event does to the set of active entities.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ActiveChange {
     /// ROOM_CREATED, PARTICIPANT_ACTIVE, EGRESS_STARTED, INGRESS_STARTED.
     Opened { entity: Entity, id: String },
@@ -87,8 +88,9 @@ pub enum ActiveChange {
 }
 
 /// One event or stat, ready to store. Built once at ingest and shared (in an `Arc`) by every
-/// sink, which only picks the columns and the document text it needs.
-#[derive(Debug, Clone, PartialEq)]
+/// sink, which only picks the columns and the document text it needs. (Serializable for the
+/// disk buffer.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     pub kind: RecordKind,
     /// The MD5 id (see [`crate::record_id`]).
@@ -207,6 +209,23 @@ impl Record {
             active_change: None,
             document_json: document_text(document),
         })
+    }
+
+    /// About how many bytes of memory the record holds (what `buffer.max_bytes` counts).
+    pub fn approx_bytes(&self) -> usize {
+        std::mem::size_of::<Record>()
+            + self.id.len()
+            + self.type_name.len()
+            + self.room_sid.len()
+            + self.room_name.len()
+            + self.participant_sid.len()
+            + self.participant_identity.len()
+            + self.track_id.len()
+            + self.egress_id.len()
+            + self.ingress_id.len()
+            + self.node_id.len()
+            + self.mime.len()
+            + self.document_json.len()
     }
 
     /// The stored document, parsed (for sinks that store structured documents, and tests).

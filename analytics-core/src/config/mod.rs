@@ -162,23 +162,34 @@ impl AnalyticsConfig {
     }
 }
 
-/// `openvidu.analytics.buffer`: how much may wait in memory, and what happens when full.
+/// `openvidu.analytics.buffer`: how much may wait, where, and what happens when full.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BufferConfig {
-    /// Most records queued per sink (the memory bound).
+    /// Most records waiting to be written: per sink in memory, or in the disk buffer (counted
+    /// from the slowest sink).
     pub max_records: usize,
+    /// Most bytes waiting: per sink in memory (estimated), or on disk (the segments' size).
+    pub max_bytes: u64,
     pub when_full: WhenFull,
-    /// Disk buffer folder (not available yet: setting it is an error).
+    /// Disk buffer folder: every accepted record is appended to a checksummed log there
+    /// before the request is answered, and each sink reads it with its own durable cursor.
     pub dir: Option<PathBuf>,
+    /// With a disk buffer: 0s syncs the log to disk before every answer (nothing
+    /// acknowledged is lost in a power cut); a period (e.g. 100ms) syncs that often instead
+    /// (faster; a power cut may lose the last period, a process crash still loses nothing).
+    #[serde(with = "duration")]
+    pub fsync_interval: Duration,
 }
 
 impl Default for BufferConfig {
     fn default() -> Self {
         BufferConfig {
             max_records: 1_000_000,
+            max_bytes: 1 << 30,
             when_full: WhenFull::Block,
             dir: None,
+            fsync_interval: Duration::ZERO,
         }
     }
 }
@@ -245,9 +256,9 @@ impl LivekitConfig {
                 "openvidu.analytics.buffer.max_records and batch_size must be above 0".into(),
             ));
         }
-        if analytics.buffer.dir.is_some() {
+        if analytics.buffer.max_bytes == 0 {
             return Err(ConfigError::Invalid(
-                "openvidu.analytics.buffer.dir: the disk buffer is not available in this version; remove the key".into(),
+                "openvidu.analytics.buffer.max_bytes must be above 0".into(),
             ));
         }
         for (key, secret) in &self.keys {

@@ -3,7 +3,8 @@
 //! holding other sinks back, and drained on shutdown within a deadline.
 
 mod backoff;
-mod queue;
+pub(crate) mod queue;
+pub(crate) mod sink_queue;
 #[cfg(test)]
 mod tests;
 
@@ -19,7 +20,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 pub use backoff::Backoff;
-use queue::RecordQueue;
+use sink_queue::SinkQueue;
 
 use crate::{
     metrics::Metrics,
@@ -36,6 +37,7 @@ pub struct SenderSettings {
     pub interval: Duration,
     pub batch_size: usize,
     pub max_records: usize,
+    pub max_bytes: u64,
     pub max_retry_backoff: Duration,
     pub shutdown_timeout: Duration,
 }
@@ -52,20 +54,21 @@ pub struct AnalyticsSender {
     name: String,
     sink: Arc<dyn Sink>,
     settings: SenderSettings,
-    queue: RecordQueue,
+    queue: SinkQueue,
     ready: AtomicBool,
     metrics: Arc<Metrics>,
 }
 
 impl AnalyticsSender {
-    pub fn new(
+    pub(crate) fn new(
         name: String,
         sink: Arc<dyn Sink>,
+        queue: SinkQueue,
         settings: SenderSettings,
         metrics: Arc<Metrics>,
     ) -> Arc<AnalyticsSender> {
         Arc::new(AnalyticsSender {
-            queue: RecordQueue::new(settings.max_records, settings.batch_size),
+            queue,
             name,
             sink,
             settings,
@@ -94,21 +97,38 @@ impl AnalyticsSender {
         self.queue.len()
     }
 
-    /// Reserves room for up to `wanted` records; returns how many fit. With `all_or_nothing`
-    /// it reserves `wanted` or nothing.
-    pub(crate) fn reserve(&self, wanted: usize, all_or_nothing: bool) -> usize {
-        self.queue.reserve(wanted, all_or_nothing)
+    /// Estimated bytes of the records waiting in memory.
+    pub fn queued_bytes(&self) -> u64 {
+        self.queue.bytes()
+    }
+
+    /// Reserves memory-queue room for the longest prefix of `records` that fits (all of
+    /// them or none with `all_or_nothing`) and returns its length.
+    pub(crate) fn reserve(&self, records: &[Arc<Record>], all_or_nothing: bool) -> usize {
+        self.queue
+            .memory()
+            .map_or(0, |queue| queue.reserve(records, all_or_nothing))
     }
 
     /// Gives back a reservation that will not be used.
-    pub(crate) fn unreserve(&self, count: usize) {
-        self.queue.release(count);
+    pub(crate) fn unreserve(&self, records: &[Arc<Record>]) {
+        if let Some(queue) = self.queue.memory() {
+            queue.release(records);
+        }
     }
 
     /// Queues records for which room was reserved.
     pub(crate) fn push_reserved(&self, records: &[Arc<Record>]) {
-        self.queue.push_reserved(records);
+        if let Some(queue) = self.queue.memory() {
+            queue.push_reserved(records);
+        }
+        self.report_queue();
+    }
+
+    /// Updates the queue gauges.
+    pub(crate) fn report_queue(&self) {
         self.metrics.set_queue_records(&self.name, self.queue.len());
+        self.metrics.set_queue_bytes(&self.name, self.queue.bytes());
     }
 
     /// Runs until `shutdown` is cancelled, then writes what is queued until `deadline` (set
@@ -180,7 +200,7 @@ impl AnalyticsSender {
         shutdown: &CancellationToken,
         deadline: &watch::Receiver<Option<Instant>>,
     ) {
-        while let Some(batch) = self.queue.take_batch(all) {
+        while let Some(batch) = self.queue.take_batch(all, &self.name) {
             if !self.write_with_retry(batch, shutdown, deadline).await {
                 return;
             }
@@ -228,11 +248,17 @@ impl AnalyticsSender {
                         .filter(|(_, failed)| !**failed)
                         .map(|(record, _)| record.clone())
                         .collect();
-                    let settled = failures.iter().filter(|f| !f.retryable).count();
+                    let refused: Vec<_> = failures
+                        .iter()
+                        .filter(|f| !f.retryable)
+                        .filter_map(|f| batch.get(f.index).cloned())
+                        .collect();
                     self.count_written(&written);
-                    self.queue.release(written.len() + settled);
+                    self.queue.settle(&written);
+                    self.queue.settle(&refused);
                     if retry.is_empty() {
-                        self.metrics.set_queue_records(&self.name, self.queue.len());
+                        self.queue.batch_done(&self.name);
+                        self.report_queue();
                         return true;
                     }
                     Batch::new(retry)
@@ -251,6 +277,7 @@ impl AnalyticsSender {
                     (*deadline.borrow()).is_some_and(|stop_at| Instant::now() + delay >= stop_at);
                 if past_deadline {
                     self.queue.put_back(batch);
+                    self.report_queue();
                     return false;
                 }
             }
@@ -261,8 +288,9 @@ impl AnalyticsSender {
     /// Counts a fully written batch and frees its room in the queue.
     fn finish(&self, batch: &Batch) {
         self.count_written(batch);
-        self.queue.release(batch.len());
-        self.metrics.set_queue_records(&self.name, self.queue.len());
+        self.queue.settle(batch);
+        self.queue.batch_done(&self.name);
+        self.report_queue();
     }
 
     fn count_written(&self, written: &[Arc<Record>]) {

@@ -86,7 +86,7 @@ fn config(max_records: usize, when_full: WhenFull) -> AnalyticsConfig {
         buffer: BufferConfig {
             max_records,
             when_full,
-            dir: None,
+            ..Default::default()
         },
         max_retry_backoff: Duration::from_millis(400),
         shutdown_timeout: Duration::from_secs(2),
@@ -306,4 +306,78 @@ async fn a_full_batch_is_written_without_waiting_for_the_interval() {
         "a partial batch waits for the interval"
     );
     pipeline.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_a_disk_buffer_what_was_not_written_is_written_after_a_restart() {
+    let dir = tempfile::tempdir().expect("dir");
+    let config = AnalyticsConfig {
+        buffer: BufferConfig {
+            dir: Some(dir.path().to_owned()),
+            ..config(100, WhenFull::Block).buffer
+        },
+        ..config(100, WhenFull::Block)
+    };
+    let records = records();
+    let expected: BTreeSet<String> = ids(&records).into_iter().collect();
+    let down = Arc::new(MemorySink {
+        always_unavailable: true,
+        ..Default::default()
+    });
+    let (pipeline, _) = Pipeline::open(
+        vec![("main".into(), down)],
+        &config,
+        Arc::new(Metrics::new()),
+    )
+    .expect("opens");
+    assert_eq!(pipeline.admit(records, "test"), Admission::Accepted);
+    assert_eq!(pipeline.shutdown().await.unwritten(), expected.len());
+
+    let up = Arc::new(MemorySink::default());
+    let (pipeline, report) = Pipeline::open(
+        vec![("main".into(), up.clone())],
+        &config,
+        Arc::new(Metrics::new()),
+    )
+    .expect("reopens");
+    assert_eq!(
+        report.expect("a disk buffer").pending_records,
+        expected.len() as u64
+    );
+    wait_until(|| up.stored().len() == expected.len()).await;
+    assert_eq!(up.stored().into_iter().collect::<BTreeSet<_>>(), expected);
+    assert_eq!(pipeline.shutdown().await.unwritten(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_full_disk_buffer_refuses_in_block_mode() {
+    let dir = tempfile::tempdir().expect("dir");
+    let config = AnalyticsConfig {
+        buffer: BufferConfig {
+            dir: Some(dir.path().to_owned()),
+            ..config(5, WhenFull::Block).buffer
+        },
+        ..config(5, WhenFull::Block)
+    };
+    let down = Arc::new(MemorySink {
+        always_unavailable: true,
+        ..Default::default()
+    });
+    let (pipeline, _) = Pipeline::open(
+        vec![("main".into(), down)],
+        &config,
+        Arc::new(Metrics::new()),
+    )
+    .expect("opens");
+    assert_eq!(
+        pipeline.admit(records()[..5].to_vec(), "test"),
+        Admission::Accepted
+    );
+    assert_eq!(
+        pipeline.admit(records()[5..7].to_vec(), "test"),
+        Admission::Full {
+            sink: "disk buffer".into()
+        }
+    );
+    assert_eq!(pipeline.shutdown().await.unwritten(), 5);
 }

@@ -1,0 +1,16 @@
+//! The optional disk buffer (`buffer.dir`): every accepted record is appended to a
+//! segmented, checksummed log before the request is answered; each sink reads the log with
+//! its own durable cursor; a segment is deleted once every sink has written it. After a
+//! crash a torn or corrupt tail is detected, skipped and reported, never a failed start.
+
+mod cursors;
+mod frame;
+mod log;
+mod queue;
+mod reader;
+
+pub use log::{DiskLog, OpenReport};
+pub(crate) use queue::DiskQueue;
+
+#[cfg(test)]
+mod tests;

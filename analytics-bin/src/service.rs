@@ -42,7 +42,15 @@ async fn serve(source: ConfigSource) -> Result<ExitCode, String> {
     let sinks = build_sinks(&config).map_err(|error| error.to_string())?;
     let names: Vec<String> = sinks.iter().map(|(name, _)| name.clone()).collect();
     let metrics = Arc::new(Metrics::new());
-    let pipeline = Pipeline::start(sinks, &analytics, metrics);
+    let (pipeline, recovered) = Pipeline::open(sinks, &analytics, metrics)
+        .map_err(|error| format!("cannot open the disk buffer: {error}"))?;
+    if let Some(report) = recovered {
+        tracing::info!(
+            pending = report.pending_records,
+            skipped = report.skipped.len(),
+            "disk buffer opened"
+        );
+    }
     let state = AppState {
         pipeline: pipeline.clone(),
         keys: Arc::new(ApiKeys::new(&config.keys)),

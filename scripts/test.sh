@@ -21,6 +21,9 @@ for feature in sqlite postgres redis mongo; do
     cargo check --locked -q -p analytics-bin --no-default-features --features "$feature"
 done
 
+echo "== fuzzing (short runs)"
+scripts/fuzz.sh
+
 echo "== tests"
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --workspace --all-features --locked --no-fail-fast

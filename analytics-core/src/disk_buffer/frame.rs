@@ -97,3 +97,30 @@ fn read_full(input: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
     }
     Ok(filled)
 }
+
+/// What reading a whole segment's bytes found: the records it holds, and the corruption
+/// that ended it early, if any. (The reader's logic over a byte slice, for fuzzing.)
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SegmentScan {
+    pub records: usize,
+    pub corrupt: Option<String>,
+}
+
+/// Reads every frame of a segment's bytes, as opening the log does.
+pub fn scan_segment_bytes(mut bytes: &[u8]) -> SegmentScan {
+    let mut scan = SegmentScan::default();
+    loop {
+        match read(&mut bytes) {
+            Ok(Frame::Record { .. }) => scan.records += 1,
+            Ok(Frame::End) => return scan,
+            Ok(Frame::Corrupt { reason }) => {
+                scan.corrupt = Some(reason);
+                return scan;
+            }
+            Err(error) => {
+                scan.corrupt = Some(error.to_string());
+                return scan;
+            }
+        }
+    }
+}

@@ -9,6 +9,7 @@ mod log;
 mod queue;
 mod reader;
 
+pub use frame::{scan_segment_bytes, SegmentScan};
 pub use log::{DiskLog, OpenReport};
 pub(crate) use queue::DiskQueue;
 

@@ -1,8 +1,8 @@
 //! The heart of livekit-analytics: the record model (LiveKit messages turned into the stored
 //! openvidu document), the [`Sink`] contract every destination implements, the sink registry,
 //! the [`AnalyticsSender`] pipeline (bounded queues, batching, retries, shutdown), the
-//! configuration read from a LiveKit `config.yaml`, and the sink compliance suite
-//! (feature `testkit`).
+//! active-entities fixer shared by every sink, the configuration read from a LiveKit
+//! `config.yaml`, and the sink compliance suite (feature `testkit`).
 
 pub mod config;
 #[cfg(test)]
@@ -10,6 +10,7 @@ mod conversion_tests;
 mod descriptors;
 pub mod disk_buffer;
 pub mod document;
+pub mod fixer;
 pub mod livekit_helper;
 pub mod metrics;
 pub mod pipeline;

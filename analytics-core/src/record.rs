@@ -178,6 +178,29 @@ impl Record {
         })
     }
 
+    /// Converts a close event made up by the active-entities fixer: as
+    /// [`Record::from_event`], with `"synthetic": true` in the stored document (see
+    /// [`crate::fixer::SYNTHETIC_FIELD`]).
+    pub fn synthetic_event(
+        event: AnalyticsEvent,
+        expiration: Duration,
+        now: SystemTime,
+    ) -> Result<Record, RecordError> {
+        let mut record = Record::from_event(event, expiration, now)?;
+        let mut document = record.document();
+        document.insert(crate::fixer::SYNTHETIC_FIELD.to_owned(), Value::Bool(true));
+        record.document_json = document_text(document);
+        Ok(record)
+    }
+
+    /// Whether the stored document marks the record as made up by the fixer.
+    pub fn is_synthetic(&self) -> bool {
+        self.document()
+            .get(crate::fixer::SYNTHETIC_FIELD)
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+
     /// Converts an `AnalyticsStat`. A stat without a timestamp is given `now`.
     pub fn from_stat(
         mut stat: AnalyticsStat,

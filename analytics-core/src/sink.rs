@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 
-use crate::{livekit_helper::LivekitHelper, record::Batch, Entity};
+use crate::{fixer::ActiveEntityStore, livekit_helper::LivekitHelper, record::Batch, Entity};
 
 /// A destination of records (MongoDB, PostgreSQL, Redis, SQLite, ...).
 #[async_trait]
@@ -20,11 +20,22 @@ pub trait Sink: Send + Sync {
     /// [`SinkError::Records`].
     async fn send_batch(&self, batch: &Batch) -> Result<(), SinkError>;
 
-    /// Close entities the sink holds as active that LiveKit no longer has.
+    /// Close entities the sink holds as active that LiveKit no longer has, for a sink with
+    /// a fixer of its own. A sink that returns an [`ActiveEntityStore`] from
+    /// [`Sink::active_entity_store`] needs none: the service runs the shared algorithm
+    /// ([`crate::fixer::ActiveEntityFixer`]) on its store instead.
     async fn fix_active_entities(
         &self,
-        livekit: &dyn LivekitHelper,
-    ) -> Result<FixReport, SinkError>;
+        _livekit: &dyn LivekitHelper,
+    ) -> Result<FixReport, SinkError> {
+        Err(SinkError::Unsupported("active-entities fixer"))
+    }
+
+    /// The storage side of the shared active-entities fixer, when the sink offers it
+    /// (usually `Some(self)`).
+    fn active_entity_store(&self) -> Option<&dyn ActiveEntityStore> {
+        None
+    }
 
     /// Delete records whose expiry time is before `now`, for stores without native expiry.
     /// Returns how many records went away.

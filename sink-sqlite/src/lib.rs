@@ -1,7 +1,8 @@
 //! The SQLite destination: the embedded default, so livekit-analytics runs with no database
 //! server at all. One file, WAL journal, batched multi-row inserts in one transaction,
-//! expiry by indexed deletes.
+//! expiry by indexed deletes, and the storage side of the active-entities fixer.
 
+mod active_entity_store;
 mod config;
 mod schema;
 mod sink;

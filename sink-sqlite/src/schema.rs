@@ -3,7 +3,8 @@
 use sqlx::SqliteConnection;
 
 /// Migration `n` brings the schema from version `n` to `n + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE IF NOT EXISTS events (
     id TEXT PRIMARY KEY,
     type TEXT NOT NULL,
@@ -57,7 +58,15 @@ CREATE TABLE IF NOT EXISTS last_alive (
     id TEXT PRIMARY KEY,
     last_alive INTEGER NOT NULL
 );
-"#];
+"#,
+    r#"
+CREATE TABLE IF NOT EXISTS fixer_lease (
+    id TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+"#,
+];
 
 /// Applies the migrations the database has not seen, in one transaction.
 pub(crate) async fn migrate(connection: &mut SqliteConnection) -> Result<(), sqlx::Error> {

@@ -1,11 +1,12 @@
-//! [`SqliteSink`]: opens the file lazily, migrates it, writes batches and expires records.
+//! [`SqliteSink`]: opens the file lazily, migrates it, writes batches, expires records and
+//! offers its tables to the active-entities fixer.
 
 use std::{
     str::FromStr,
     time::{Duration, SystemTime},
 };
 
-use analytics_core::{record::unix_millis, Batch, FixReport, LivekitHelper, Sink, SinkError};
+use analytics_core::{fixer::ActiveEntityStore, record::unix_millis, Batch, Sink, SinkError};
 use async_trait::async_trait;
 use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
@@ -103,11 +104,8 @@ impl Sink for SqliteSink {
         }
     }
 
-    async fn fix_active_entities(
-        &self,
-        _livekit: &dyn LivekitHelper,
-    ) -> Result<FixReport, SinkError> {
-        Err(SinkError::Unsupported("active-entities fixer"))
+    fn active_entity_store(&self) -> Option<&dyn ActiveEntityStore> {
+        Some(self)
     }
 
     async fn expire(&self, now: SystemTime) -> Result<u64, SinkError> {

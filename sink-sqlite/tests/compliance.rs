@@ -1,9 +1,10 @@
-//! The sink compliance suite against a real SQLite file, plus SQLite-specific checks.
+//! The sink and fixer compliance suites against a real SQLite file, plus SQLite-specific
+//! checks.
 
 use std::{path::PathBuf, sync::Arc};
 
 use analytics_core::{
-    testkit::{run_sink_compliance, ComplianceTarget, StoreProbe},
+    testkit::{run_fixer_compliance, run_sink_compliance, ComplianceTarget, StoreProbe},
     Entity, Record, RecordKind,
 };
 use async_trait::async_trait;
@@ -83,6 +84,37 @@ fn new_target() -> ComplianceTarget {
 #[tokio::test]
 async fn sqlite_sink_passes_the_compliance_suite() {
     run_sink_compliance(Box::new(|| Box::pin(async { new_target() }))).await;
+}
+
+#[tokio::test]
+async fn sqlite_sink_passes_the_fixer_compliance_suite() {
+    run_fixer_compliance(Box::new(|| Box::pin(async { new_target() }))).await;
+}
+
+#[tokio::test]
+async fn two_sinks_on_one_file_share_the_fixer_lease() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("shared.db");
+    let first = SqliteSink::new(SqliteConfig { path: path.clone() });
+    let second = SqliteSink::new(SqliteConfig { path });
+    analytics_core::Sink::initialize(&first)
+        .await
+        .expect("initialised");
+    let ttl = std::time::Duration::from_millis(500);
+    assert!(lease(&first, "a", ttl).await);
+    assert!(!lease(&second, "b", ttl).await, "held by a");
+    assert!(lease(&first, "a", ttl).await, "a renews");
+    tokio::time::sleep(ttl * 2).await;
+    assert!(lease(&second, "b", ttl).await, "expired: b takes it");
+    assert!(!lease(&first, "a", ttl).await);
+}
+
+async fn lease(sink: &SqliteSink, holder: &str, ttl: std::time::Duration) -> bool {
+    analytics_core::Sink::active_entity_store(sink)
+        .expect("store")
+        .acquire_lease(holder, ttl)
+        .await
+        .expect("lease query")
 }
 
 #[tokio::test]

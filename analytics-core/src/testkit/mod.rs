@@ -3,9 +3,11 @@
 //!
 //! A sink crate implements [`StoreProbe`] (how to read back what it stored) and calls
 //! [`run_sink_compliance`] with a closure that makes a fresh, isolated target (own schema,
-//! prefix, database or file) for each case.
+//! prefix, database or file) for each case. A sink that offers an
+//! [`crate::fixer::ActiveEntityStore`] also calls [`run_fixer_compliance`] the same way.
 
 mod cases;
+mod fixer_cases;
 
 use std::{
     future::Future,
@@ -20,6 +22,7 @@ use serde_json::Value;
 use crate::{record::Record, sink::Sink, Entity, RecordKind};
 
 pub use crate::samples;
+pub use fixer_cases::{run_fixer_compliance, sample_session_alive, ScriptedLivekit};
 
 /// Reads back what a sink stored, in the sink's own storage.
 #[async_trait]

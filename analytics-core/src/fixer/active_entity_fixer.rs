@@ -1,0 +1,268 @@
+//! [`ActiveEntityFixer`]: the two-phase algorithm, run once per fixer period on one sink.
+//!
+//! 1. The close events built by the previous run are checked again: one whose entity got
+//!    its real close event meanwhile is dropped (the real one wins), one whose entity LiveKit
+//!    lists again is dropped (the entity lives on), the rest are written.
+//! 2. The store's active entities are compared with LiveKit's: for each one LiveKit no
+//!    longer has, a close event is built from its start event and held until the next run.
+//!    An entity whose start event is gone is only removed from the active entities.
+//! 3. `last_alive` is set to the time LiveKit's state was read.
+//!
+//! LiveKit's state unknown (unreachable, an error) means nothing is closed, nothing held is
+//! written and `last_alive` stays. Several instances sharing a database take turns through
+//! the store's lease, which the holder renews every run and loses when it stops.
+
+use std::{
+    collections::{BTreeMap, HashSet},
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use tokio::sync::Mutex;
+
+use super::{
+    close_event, close_time, event_from_document, event_time, ActiveEntityStore, StoredActiveEntity,
+};
+use crate::{
+    livekit_helper::{ActiveEntities, LivekitHelper, LivekitHelperError},
+    record::{Batch, Record},
+    sink::{FixReport, Sink, SinkError},
+    Entity,
+};
+
+/// A synthetic close event waiting for the next run.
+#[derive(Debug, Clone)]
+struct HeldClose {
+    active: StoredActiveEntity,
+    record: Record,
+}
+
+/// What one run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FixOutcome {
+    /// The fixer ran: the close events it stored or dropped, and how many it now holds for
+    /// the next run.
+    Ran { report: FixReport, held: usize },
+    /// Another instance holds the fixer lease of this sink's database.
+    NotLeader,
+    /// The sink has no fixer.
+    Unsupported,
+}
+
+/// Why a run stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum FixerError {
+    /// LiveKit's state is unknown: nothing was closed.
+    #[error(transparent)]
+    LivekitUnknown(#[from] LivekitHelperError),
+    /// The sink's database failed; the run is tried again next period.
+    #[error(transparent)]
+    Sink(#[from] SinkError),
+}
+
+/// The fixer of one sink, holding the close events of phase 2 between runs.
+pub struct ActiveEntityFixer {
+    holder: String,
+    expiration: Duration,
+    lease_ttl: Duration,
+    held: Mutex<Vec<HeldClose>>,
+}
+
+impl ActiveEntityFixer {
+    /// A fixer run every `period` by the instance `holder` (unique among the instances that
+    /// share a database), storing close events that expire after `expiration`. Its lease
+    /// lasts one and a half periods, so the holder keeps it by running on time and loses it
+    /// soon after it stops.
+    pub fn new(holder: impl Into<String>, expiration: Duration, period: Duration) -> Self {
+        ActiveEntityFixer {
+            holder: holder.into(),
+            expiration,
+            lease_ttl: period + period / 2,
+            held: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// How many close events wait for the next run.
+    pub async fn held(&self) -> usize {
+        self.held.lock().await.len()
+    }
+
+    /// One run on `sink`, with LiveKit's state from `livekit`. A sink without an
+    /// [`ActiveEntityStore`] runs its own [`Sink::fix_active_entities`].
+    pub async fn run(
+        &self,
+        sink: &dyn Sink,
+        livekit: &dyn LivekitHelper,
+    ) -> Result<FixOutcome, FixerError> {
+        let Some(store) = sink.active_entity_store() else {
+            return match sink.fix_active_entities(livekit).await {
+                Ok(report) => Ok(FixOutcome::Ran { report, held: 0 }),
+                Err(SinkError::Unsupported(_)) => Ok(FixOutcome::Unsupported),
+                Err(error) => Err(error.into()),
+            };
+        };
+        if !store.acquire_lease(&self.holder, self.lease_ttl).await? {
+            // What this instance held is the leader's business now.
+            self.held.lock().await.clear();
+            return Ok(FixOutcome::NotLeader);
+        }
+        let mut held = self.held.lock().await;
+        let seen_at = SystemTime::now();
+        let alive = livekit.active_entities().await?;
+        let mut report = FixReport::default();
+        self.write_held(sink, store, &alive, &mut held, &mut report)
+            .await?;
+        self.build_closes(store, &alive, seen_at, &mut held).await?;
+        store.set_last_alive(seen_at).await?;
+        Ok(FixOutcome::Ran {
+            report,
+            held: held.len(),
+        })
+    }
+
+    /// Phase 1. On a database error, what was not dealt with stays held.
+    async fn write_held(
+        &self,
+        sink: &dyn Sink,
+        store: &dyn ActiveEntityStore,
+        alive: &ActiveEntities,
+        held: &mut Vec<HeldClose>,
+        report: &mut FixReport,
+    ) -> Result<(), SinkError> {
+        let mut to_write = Vec::new();
+        while let Some(close) = held.pop() {
+            let active = &close.active;
+            let checked = match store.has_close_event(active.entity, &active.id).await {
+                Ok(true) => store.remove_active(active).await.map(|()| {
+                    report.superseded += 1;
+                }),
+                Ok(false) => {
+                    if !alive.contains(active.entity, &active.id) {
+                        to_write.push(close.clone());
+                    }
+                    Ok(())
+                }
+                Err(error) => Err(error),
+            };
+            if let Err(error) = checked {
+                held.push(close);
+                held.extend(to_write);
+                return Err(error);
+            }
+        }
+        if to_write.is_empty() {
+            return Ok(());
+        }
+        let batch = Batch::new(
+            to_write
+                .iter()
+                .map(|close| Arc::new(close.record.clone()))
+                .collect(),
+        );
+        // Records the sink could not write: held again when worth retrying, else dropped.
+        let mut unwritten: HashSet<usize> = HashSet::new();
+        let mut retry: HashSet<usize> = HashSet::new();
+        match sink.send_batch(&batch).await {
+            Ok(()) => {}
+            Err(SinkError::Records(failures)) => {
+                for failure in failures {
+                    unwritten.insert(failure.index);
+                    if failure.retryable {
+                        retry.insert(failure.index);
+                    } else if let Some(close) = to_write.get(failure.index) {
+                        tracing::warn!(
+                            reason = %failure.reason,
+                            entity = %close.active.entity,
+                            id = %close.active.id,
+                            "the sink refused a synthetic close event; dropped"
+                        );
+                    }
+                }
+            }
+            Err(error) => {
+                held.extend(to_write);
+                return Err(error);
+            }
+        }
+        let mut closed: BTreeMap<Entity, u64> = BTreeMap::new();
+        for (index, close) in to_write.into_iter().enumerate() {
+            if retry.contains(&index) {
+                held.push(close);
+            } else if !unwritten.contains(&index) {
+                store.remove_active(&close.active).await?;
+                *closed.entry(close.active.entity).or_default() += 1;
+            }
+        }
+        report.closed = closed.into_iter().collect();
+        Ok(())
+    }
+
+    /// Phase 2: a close event for every active entity LiveKit does not have.
+    async fn build_closes(
+        &self,
+        store: &dyn ActiveEntityStore,
+        alive: &ActiveEntities,
+        seen_at: SystemTime,
+        held: &mut Vec<HeldClose>,
+    ) -> Result<(), SinkError> {
+        let last_alive = store.last_alive().await?.unwrap_or(seen_at);
+        let already: HashSet<(Entity, String)> = held
+            .iter()
+            .map(|close| (close.active.entity, close.active.id.clone()))
+            .collect();
+        for active in store.active_entities().await? {
+            if alive.contains(active.entity, &active.id)
+                || already.contains(&(active.entity, active.id.clone()))
+            {
+                continue;
+            }
+            match self.close_of(store, &active, last_alive).await? {
+                Some(record) => held.push(HeldClose { active, record }),
+                None => {
+                    tracing::info!(
+                        entity = %active.entity,
+                        id = %active.id,
+                        "active entity without a stored start event: removed, no close event"
+                    );
+                    store.remove_active(&active).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The synthetic close event of `active`, or `None` when its start event is gone or
+    /// cannot be read back.
+    async fn close_of(
+        &self,
+        store: &dyn ActiveEntityStore,
+        active: &StoredActiveEntity,
+        last_alive: SystemTime,
+    ) -> Result<Option<Record>, SinkError> {
+        let Some(document) = store.start_event(active).await? else {
+            return Ok(None);
+        };
+        let start = match event_from_document(&document) {
+            Ok(start) => start,
+            Err(error) => {
+                tracing::warn!(error = %error, entity = %active.entity, id = %active.id, "start event unreadable");
+                return Ok(None);
+            }
+        };
+        let started = event_time(&start)
+            .or_else(|| {
+                let millis = u64::try_from(active.opened_at_ms?).ok()?;
+                Some(UNIX_EPOCH + Duration::from_millis(millis))
+            })
+            .unwrap_or(last_alive);
+        let at = close_time(active.entity, started, last_alive);
+        let event = close_event(active.entity, &start, at);
+        match Record::synthetic_event(event, self.expiration, SystemTime::now()) {
+            Ok(record) => Ok(Some(record)),
+            Err(error) => {
+                tracing::warn!(error = %error, entity = %active.entity, id = %active.id, "close event not built");
+                Ok(None)
+            }
+        }
+    }
+}

@@ -2,8 +2,9 @@
 //! for what dashboards filter on and the openvidu document as `data jsonb`, written in one
 //! `UNNEST` statement per batch (`ON CONFLICT (id) DO NOTHING`), active entities kept in
 //! batch order, versioned migrations under an advisory lock, expiry by chunked indexed
-//! deletes. See `docs/sink-postgres.md`.
+//! deletes, and the storage side of the active-entities fixer. See `docs/sink-postgres.md`.
 
+mod active_entity_store;
 mod columns;
 mod config;
 mod expiry;

@@ -6,9 +6,10 @@ use sqlx::{AssertSqlSafe, PgConnection, Postgres, Transaction};
 
 /// `{schema}` is replaced by the quoted schema name. Migration `n` (1-based) is version `n`;
 /// never edit one that has shipped: append a new one.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "events, stats, active_entities and last_alive with dashboard and expiry indexes",
-    r#"
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "events, stats, active_entities and last_alive with dashboard and expiry indexes",
+        r#"
 CREATE TABLE {schema}.events (
     id text PRIMARY KEY,
     type text NOT NULL,
@@ -68,7 +69,18 @@ CREATE TABLE {schema}.last_alive (
     last_alive timestamptz NOT NULL
 );
 "#,
-)];
+    ),
+    (
+        "fixer_lease: one active-entities fixer at a time among instances sharing the schema",
+        r#"
+CREATE TABLE {schema}.fixer_lease (
+    id text PRIMARY KEY,
+    holder text NOT NULL,
+    expires_at timestamptz NOT NULL
+);
+"#,
+    ),
+];
 
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;

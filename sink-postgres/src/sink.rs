@@ -1,9 +1,10 @@
 //! [`PostgresSink`]: the lazily connected pool and the [`Sink`] contract, delegating writes to
-//! the writer, set-up to the migrations and expiry to the chunked deletes.
+//! the writer, set-up to the migrations and expiry to the chunked deletes; its tables serve
+//! the active-entities fixer (`active_entity_store`).
 
 use std::{str::FromStr, time::SystemTime};
 
-use analytics_core::{config::mask_url, Batch, FixReport, LivekitHelper, Sink, SinkError};
+use analytics_core::{config::mask_url, fixer::ActiveEntityStore, Batch, Sink, SinkError};
 use async_trait::async_trait;
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
@@ -71,6 +72,11 @@ impl PostgresSink {
         })
     }
 
+    /// The schema the sink writes into (unquoted).
+    pub fn schema_name(&self) -> &str {
+        &self.schema
+    }
+
     /// The connection pool (for tests and tools that read what the sink wrote).
     pub fn pool(&self) -> &PgPool {
         &self.pool
@@ -113,11 +119,8 @@ impl Sink for PostgresSink {
         self.writer.write(batch).await
     }
 
-    async fn fix_active_entities(
-        &self,
-        _livekit: &dyn LivekitHelper,
-    ) -> Result<FixReport, SinkError> {
-        Err(SinkError::Unsupported("active-entities fixer"))
+    fn active_entity_store(&self) -> Option<&dyn ActiveEntityStore> {
+        Some(self)
     }
 
     async fn expire(&self, now: SystemTime) -> Result<u64, SinkError> {

@@ -41,6 +41,7 @@ async fn concurrent_initialize_applies_each_migration_once() {
         [
             "active_entities",
             "events",
+            "fixer_lease",
             "last_alive",
             "schema_migrations",
             "stats"

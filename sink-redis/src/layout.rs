@@ -7,6 +7,7 @@
 //! - `<prefix>room:{<room_sid>}:events|stats`: per-room lookups, tagged by room.
 //! - `<prefix>active` and `<prefix>closed:{<prefix>active}`: active entities and the
 //!   tombstones of closed ones, in one slot for the same reason.
+//! - `<prefix>last_alive`, `<prefix>fixer_lease`: the active-entities fixer's state.
 
 use analytics_core::RecordKind;
 
@@ -48,6 +49,16 @@ impl KeyLayout {
     /// document.
     pub fn active(&self) -> String {
         format!("{}active", self.prefix)
+    }
+
+    /// When the active-entities fixer last saw LiveKit's state, unix milliseconds.
+    pub fn last_alive(&self) -> String {
+        format!("{}last_alive", self.prefix)
+    }
+
+    /// The active-entities fixer's lease: the holding instance, with a TTL.
+    pub fn fixer_lease(&self) -> String {
+        format!("{}fixer_lease", self.prefix)
     }
 
     /// The sorted set of closed entities (`<ENTITY>:<id>` scored by expiry time): a close

@@ -3,6 +3,7 @@
 //! consumers tail), with per-room lookups and active entities beside them, all expiring.
 //! Registered as sink type `redis`; see docs/sink-redis.md for the layout.
 
+mod active_entity_store;
 pub mod config;
 mod connection;
 mod errors;

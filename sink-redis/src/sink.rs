@@ -1,8 +1,9 @@
-//! [`RedisSink`]: the [`Sink`] contract on top of the writer, expiry and connection.
+//! [`RedisSink`]: the [`Sink`] contract on top of the writer, expiry and connection; its
+//! active hash and tombstones serve the active-entities fixer (`active_entity_store`).
 
 use std::time::{Duration, SystemTime};
 
-use analytics_core::{Batch, FixReport, LivekitHelper, RecordKind, Sink, SinkError};
+use analytics_core::{fixer::ActiveEntityStore, Batch, RecordKind, Sink, SinkError};
 use async_trait::async_trait;
 use tokio::sync::OnceCell;
 
@@ -58,7 +59,8 @@ impl RedisSink {
         &self.layout
     }
 
-    fn connection(&self) -> Result<&RedisConnection, SinkError> {
+    /// The connection, once [`Sink::initialize`] has made it.
+    pub(crate) fn connection(&self) -> Result<&RedisConnection, SinkError> {
         self.connection
             .get()
             .ok_or_else(|| SinkError::Unavailable(format!("sink {} is not initialised", self.name)))
@@ -139,11 +141,8 @@ impl Sink for RedisSink {
         Ok(())
     }
 
-    async fn fix_active_entities(
-        &self,
-        _livekit: &dyn LivekitHelper,
-    ) -> Result<FixReport, SinkError> {
-        Err(SinkError::Unsupported("active-entities fixer"))
+    fn active_entity_store(&self) -> Option<&dyn ActiveEntityStore> {
+        Some(self)
     }
 
     async fn expire(&self, now: SystemTime) -> Result<u64, SinkError> {
@@ -156,7 +155,7 @@ impl Sink for RedisSink {
     }
 }
 
-fn unavailable(error: &redis::RedisError) -> SinkError {
+pub(crate) fn unavailable(error: &redis::RedisError) -> SinkError {
     match classify(error) {
         Failure::Refused { reason, .. } | Failure::Unavailable(reason) => {
             SinkError::Unavailable(reason)

@@ -1,11 +1,12 @@
 //! Integration tests of sink-redis against real servers: the compliance suite on a plain
-//! Redis and on a 3-master Redis Cluster, trimming by age, a tail consumer, and a Redis
-//! restart in the middle of a run. Servers come from `LKA_TEST_REDIS_URL` and
-//! `LKA_TEST_REDIS_CLUSTER_URLS` (scripts/servers/redis.sh starts them); the restart test
-//! runs its own throwaway `redis-server`.
+//! Redis and on a 3-master Redis Cluster, the fixer compliance suite, trimming by age, a
+//! tail consumer, and a Redis restart in the middle of a run. Servers come from
+//! `LKA_TEST_REDIS_URL` and `LKA_TEST_REDIS_CLUSTER_URLS` (scripts/servers/redis.sh starts
+//! them); the restart test runs its own throwaway `redis-server`.
 
 mod cluster;
 mod compliance;
+mod fixer;
 mod harness;
 mod restart;
 mod tail;

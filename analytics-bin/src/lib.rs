@@ -1,6 +1,6 @@
-//! The livekit-analytics service: command line, configuration loading, HTTP ingest of
-//! LiveKit webhooks, health and metrics endpoints, and the wiring of sinks into the
-//! analytics pipeline.
+//! The livekit-analytics service: command line, configuration loading, ingest of LiveKit
+//! webhooks, of its gRPC analytics stream and of the JSON API, health and metrics
+//! endpoints, the wiring of sinks into the analytics pipeline, and the traffic simulator.
 
 pub mod auth;
 pub mod check_config;
@@ -8,5 +8,7 @@ pub mod cli;
 pub mod compiled_sinks;
 pub mod ingest;
 pub mod logging;
-pub mod service;
+pub mod node_state;
+pub mod recorder_service;
 pub mod server;
+pub mod service;

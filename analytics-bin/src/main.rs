@@ -2,13 +2,20 @@
 
 use std::process::ExitCode;
 
-use analytics_bin::{check_config, cli::{Cli, Command}, logging, service};
+use analytics_bin::{
+    check_config,
+    cli::{Cli, Command},
+    logging, service,
+};
 use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     logging::init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");

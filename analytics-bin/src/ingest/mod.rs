@@ -1,5 +1,8 @@
 //! Ingest: turning what LiveKit sends into records admitted to the pipeline.
 
+pub mod grpc;
+pub mod grpc_status;
+pub mod json_api;
 pub mod webhook;
 pub mod webhook_event;
 
@@ -22,7 +25,11 @@ pub fn admit(
     let records = events
         .into_iter()
         .map(|event| Record::from_event(event, expiration, now))
-        .chain(stats.into_iter().map(|stat| Record::from_stat(stat, expiration, now)))
+        .chain(
+            stats
+                .into_iter()
+                .map(|stat| Record::from_stat(stat, expiration, now)),
+        )
         .collect::<Result<Vec<_>, RecordError>>()
         .map_err(|error| ApiError::bad_request(source, "unconvertible", error.to_string()))?;
     let count = records.len();

@@ -1,5 +1,5 @@
-//! The HTTP server: one listener for every endpoint (contract paths), the shared state,
-//! and error answers.
+//! The server: one listener for every endpoint (contract paths), HTTP and the gRPC
+//! analytics stream side by side, the shared state, and error answers.
 
 mod error;
 mod health;
@@ -15,7 +15,18 @@ use axum::{
 
 pub use error::ApiError;
 
-use crate::{auth::ApiKeys, ingest::webhook::receive_webhook};
+use crate::{
+    auth::ApiKeys,
+    ingest::{
+        grpc::AnalyticsRecorder,
+        json_api::{receive_events, receive_stats},
+        webhook::receive_webhook,
+    },
+    node_state::NodeRoomStates,
+};
+
+/// The path prefix of the gRPC analytics stream's methods.
+const GRPC_SERVICE_PATHS: &str = "/livekit.AnalyticsRecorderService/{*method}";
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -35,13 +46,27 @@ impl AppState {
     }
 }
 
-/// Every endpoint, with the body size limit (over it: 413).
+/// Every endpoint, with the body size limit (over it: 413, or RESOURCE_EXHAUSTED for a
+/// gRPC message); node room states are kept in a store of their own.
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+    router_with_node_states(state, max_body_bytes, Arc::new(NodeRoomStates::default()))
+}
+
+/// [`router`], keeping the node room states the gRPC stream reports in `node_states`.
+pub fn router_with_node_states(
+    state: AppState,
+    max_body_bytes: usize,
+    node_states: Arc<NodeRoomStates>,
+) -> Router {
+    let grpc = AnalyticsRecorder::server(state.clone(), node_states, max_body_bytes);
     Router::new()
         .route("/webhook", post(receive_webhook))
+        .route("/v1/events", post(receive_events))
+        .route("/v1/stats", post(receive_stats))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(state)
+        .route_service(GRPC_SERVICE_PATHS, grpc)
 }

@@ -1,0 +1,132 @@
+//! gRPC `livekit.AnalyticsRecorderService`: LiveKit's analytics stream. Each message is
+//! admitted as it arrives (a stream may stay open for days); the stream is authenticated
+//! once, by the access token in its `authorization` metadata.
+
+use std::sync::Arc;
+
+use livekit_protocol::{AnalyticsEvents, AnalyticsNodeRooms, AnalyticsStats};
+use tonic::{Request, Response, Status, Streaming};
+
+use crate::{
+    ingest::{admit, grpc_status::to_status},
+    node_state::NodeRoomStates,
+    recorder_service::{
+        analytics_recorder_service_server::{
+            AnalyticsRecorderService, AnalyticsRecorderServiceServer,
+        },
+        Empty,
+    },
+    server::{ApiError, AppState},
+};
+
+const SOURCE: &str = "grpc";
+
+/// The service: admits events and stats into the pipeline, keeps node room states.
+#[derive(Clone)]
+pub struct AnalyticsRecorder {
+    state: AppState,
+    node_states: Arc<NodeRoomStates>,
+}
+
+impl AnalyticsRecorder {
+    /// The tonic server, refusing messages over `max_message_bytes` (RESOURCE_EXHAUSTED).
+    pub fn server(
+        state: AppState,
+        node_states: Arc<NodeRoomStates>,
+        max_message_bytes: usize,
+    ) -> AnalyticsRecorderServiceServer<AnalyticsRecorder> {
+        AnalyticsRecorderServiceServer::new(AnalyticsRecorder { state, node_states })
+            .max_decoding_message_size(max_message_bytes)
+    }
+
+    /// Verifies the bearer token of the `authorization` metadata with the key its `iss` names.
+    fn authenticate<T>(&self, request: &Request<T>) -> Result<(), Status> {
+        let authorization = request
+            .metadata()
+            .get("authorization")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        self.state
+            .keys
+            .verify_token(authorization)
+            .map(|_| ())
+            .map_err(|error| self.refuse(ApiError::from_auth(SOURCE, error)))
+    }
+
+    /// The next message of a stream; an undecodable or oversized one ends the stream.
+    async fn next_message<T>(&self, stream: &mut Streaming<T>) -> Result<Option<T>, Status> {
+        stream
+            .message()
+            .await
+            .map_err(|status| self.stream_error(status))
+    }
+
+    fn stream_error(&self, status: Status) -> Status {
+        let metrics = self.state.pipeline.metrics();
+        match status.code() {
+            // tonic reports an undecodable protobuf message as INTERNAL: it is the client's.
+            tonic::Code::Internal => {
+                metrics.rejected(SOURCE, "malformed_message");
+                Status::invalid_argument(format!("malformed message: {}", status.message()))
+            }
+            tonic::Code::ResourceExhausted | tonic::Code::OutOfRange => {
+                metrics.rejected(SOURCE, "message_too_large");
+                Status::resource_exhausted(status.message().to_owned())
+            }
+            _ => status,
+        }
+    }
+
+    fn refuse(&self, error: ApiError) -> Status {
+        to_status(&self.state.refuse(error))
+    }
+
+    fn admit(
+        &self,
+        events: Vec<livekit_protocol::AnalyticsEvent>,
+        stats: Vec<livekit_protocol::AnalyticsStat>,
+    ) -> Result<(), Status> {
+        admit(&self.state, SOURCE, events, stats)
+            .map(|_| ())
+            .map_err(|error| self.refuse(error))
+    }
+}
+
+#[tonic::async_trait]
+impl AnalyticsRecorderService for AnalyticsRecorder {
+    async fn ingest_stats(
+        &self,
+        request: Request<Streaming<AnalyticsStats>>,
+    ) -> Result<Response<Empty>, Status> {
+        self.authenticate(&request)?;
+        let mut stream = request.into_inner();
+        while let Some(message) = self.next_message(&mut stream).await? {
+            self.admit(Vec::new(), message.stats)?;
+        }
+        Ok(Response::new(()))
+    }
+
+    async fn ingest_events(
+        &self,
+        request: Request<Streaming<AnalyticsEvents>>,
+    ) -> Result<Response<Empty>, Status> {
+        self.authenticate(&request)?;
+        let mut stream = request.into_inner();
+        while let Some(message) = self.next_message(&mut stream).await? {
+            self.admit(message.events, Vec::new())?;
+        }
+        Ok(Response::new(()))
+    }
+
+    async fn ingest_node_room_states(
+        &self,
+        request: Request<Streaming<AnalyticsNodeRooms>>,
+    ) -> Result<Response<Empty>, Status> {
+        self.authenticate(&request)?;
+        let mut stream = request.into_inner();
+        while let Some(message) = self.next_message(&mut stream).await? {
+            self.node_states.update(&message);
+        }
+        Ok(Response::new(()))
+    }
+}

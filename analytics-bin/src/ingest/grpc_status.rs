@@ -1,0 +1,40 @@
+//! The gRPC status of a refused request: 401 → UNAUTHENTICATED, 400 → INVALID_ARGUMENT,
+//! 503 (full queue) → RESOURCE_EXHAUSTED, 413 → RESOURCE_EXHAUSTED.
+
+use axum::http::StatusCode;
+use tonic::{Code, Status};
+
+use crate::server::ApiError;
+
+/// The status LiveKit's gRPC client gets for `error`.
+pub fn to_status(error: &ApiError) -> Status {
+    let code = match error.status {
+        StatusCode::UNAUTHORIZED => Code::Unauthenticated,
+        StatusCode::BAD_REQUEST => Code::InvalidArgument,
+        StatusCode::SERVICE_UNAVAILABLE | StatusCode::PAYLOAD_TOO_LARGE => Code::ResourceExhausted,
+        _ => Code::Internal,
+    };
+    Status::new(code, error.message.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::AuthError;
+
+    #[test]
+    fn refusals_map_to_their_grpc_codes() {
+        assert_eq!(
+            to_status(&ApiError::from_auth("grpc", AuthError::Missing)).code(),
+            Code::Unauthenticated
+        );
+        assert_eq!(
+            to_status(&ApiError::bad_request("grpc", "x", "bad")).code(),
+            Code::InvalidArgument
+        );
+        assert_eq!(
+            to_status(&ApiError::queue_full("grpc", "sqlite")).code(),
+            Code::ResourceExhausted
+        );
+    }
+}

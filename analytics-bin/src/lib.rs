@@ -1,14 +1,17 @@
 //! The livekit-analytics service: command line, configuration loading, ingest of LiveKit
 //! webhooks, of its gRPC analytics stream and of the JSON API, health and metrics
-//! endpoints, the wiring of sinks into the analytics pipeline, and the traffic simulator.
+//! endpoints, the wiring of sinks into the analytics pipeline, the active-entities fixer's
+//! schedule and LiveKit view, and the traffic simulator.
 
 pub mod auth;
 pub mod check_config;
 pub mod cli;
 pub mod compiled_sinks;
+pub mod fixer;
 pub mod ingest;
 pub mod logging;
 pub mod node_state;
 pub mod recorder_service;
 pub mod server;
+pub mod simulate;
 pub mod service;

@@ -11,7 +11,9 @@ use crate::{
     auth::ApiKeys,
     cli::ConfigSource,
     compiled_sinks::compiled_sink_kinds,
-    server::{router, AppState},
+    fixer,
+    node_state::NodeRoomStates,
+    server::{router_with_node_states, AppState},
 };
 
 /// How long open connections (long-lived gRPC streams included) get to finish after a
@@ -65,7 +67,11 @@ async fn serve(source: ConfigSource) -> Result<ExitCode, String> {
         interval = ?analytics.interval,
         "livekit-analytics started"
     );
-    let app = router(state, analytics.max_body_bytes);
+    let node_states = Arc::new(NodeRoomStates::default());
+    let (livekit, livekit_source) = fixer::livekit_source(&config, node_states.clone());
+    tracing::info!(source = %livekit_source, "active-entities fixer reads LiveKit's state from");
+    let fixer = fixer::start(pipeline.clone(), livekit, analytics.fixer_period(), analytics.expiration);
+    let app = router_with_node_states(state, analytics.max_body_bytes, node_states);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut server = tokio::spawn(async move {
         let mut stop_rx = stop_rx;
@@ -85,6 +91,7 @@ async fn serve(source: ConfigSource) -> Result<ExitCode, String> {
     if tokio::time::timeout(CONNECTION_GRACE, &mut server).await.is_err() {
         server.abort();
     }
+    fixer.stop().await;
     let summary = pipeline.shutdown().await;
     if summary.unwritten() > 0 {
         for report in summary.reports.iter().filter(|r| r.unwritten > 0) {

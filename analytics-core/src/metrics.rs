@@ -30,6 +30,7 @@ pub struct Metrics {
     dropped: Family<Labels, Counter>,
     batch_seconds: Family<Labels, Histogram, fn() -> Histogram>,
     fixer_closed: Family<Labels, Counter>,
+    fixer_runs: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -55,6 +56,7 @@ impl Metrics {
             dropped: Family::default(),
             batch_seconds: Family::new_with_constructor(new_batch_histogram),
             fixer_closed: Family::default(),
+            fixer_runs: Family::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -106,6 +108,11 @@ impl Metrics {
             "fixer_closed",
             "Synthetic close events stored by the active-entities fixer",
             metrics.fixer_closed.clone(),
+        );
+        registry.register(
+            "fixer_runs",
+            "Active-entities fixer runs, by sink and outcome (ran, not_leader, livekit_unknown, sink_error, sink_not_ready)",
+            metrics.fixer_runs.clone(),
         );
         Metrics {
             registry,
@@ -207,5 +214,14 @@ impl Metrics {
                 ("entity", entity.to_owned()),
             ])
             .inc_by(count);
+    }
+
+    pub fn fixer_run(&self, sink: &str, outcome: &str) {
+        self.fixer_runs
+            .get_or_create(&vec![
+                ("sink", sink.to_owned()),
+                ("outcome", outcome.to_owned()),
+            ])
+            .inc();
     }
 }

@@ -70,7 +70,12 @@ async fn serve(source: ConfigSource) -> Result<ExitCode, String> {
     let node_states = Arc::new(NodeRoomStates::default());
     let (livekit, livekit_source) = fixer::livekit_source(&config, node_states.clone());
     tracing::info!(source = %livekit_source, "active-entities fixer reads LiveKit's state from");
-    let fixer = fixer::start(pipeline.clone(), livekit, analytics.fixer_period(), analytics.expiration);
+    let fixer = fixer::start(
+        pipeline.clone(),
+        livekit,
+        analytics.fixer_period(),
+        analytics.expiration,
+    );
     let app = router_with_node_states(state, analytics.max_body_bytes, node_states);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut server = tokio::spawn(async move {
@@ -88,14 +93,20 @@ async fn serve(source: ConfigSource) -> Result<ExitCode, String> {
         signal = shutdown_signal() => tracing::info!(signal, "shutting down: flushing queued records"),
     }
     let _ = stop_tx.send(true);
-    if tokio::time::timeout(CONNECTION_GRACE, &mut server).await.is_err() {
+    if tokio::time::timeout(CONNECTION_GRACE, &mut server)
+        .await
+        .is_err()
+    {
         server.abort();
     }
     fixer.stop().await;
     let summary = pipeline.shutdown().await;
     if summary.unwritten() > 0 {
         for report in summary.reports.iter().filter(|r| r.unwritten > 0) {
-            eprintln!("error: sink {}: {} records not written before the shutdown deadline", report.sink, report.unwritten);
+            eprintln!(
+                "error: sink {}: {} records not written before the shutdown deadline",
+                report.sink, report.unwritten
+            );
         }
         return Ok(ExitCode::FAILURE);
     }

@@ -12,6 +12,7 @@ pub mod ingest;
 pub mod logging;
 pub mod node_state;
 pub mod recorder_service;
+pub mod replay;
 pub mod server;
 pub mod simulate;
 pub mod service;

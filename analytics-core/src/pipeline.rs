@@ -101,6 +101,18 @@ impl Pipeline {
             return Ok((Pipeline::start(sinks, config, metrics), None));
         };
         let (log, report) = DiskLog::open(dir, config.buffer.fsync_interval)?;
+        let pipeline = Pipeline::on_disk_log(sinks, log, config, metrics)?;
+        Ok((pipeline, Some(report)))
+    }
+
+    /// Starts the pipeline on a disk log opened by the caller (`replay` rewinds a cursor
+    /// and registers the sinks it does not run, so their segments are kept, before this).
+    pub fn on_disk_log(
+        sinks: Vec<NamedSink>,
+        log: Arc<DiskLog>,
+        config: &AnalyticsConfig,
+        metrics: Arc<Metrics>,
+    ) -> std::io::Result<Arc<Pipeline>> {
         let mut senders = Vec::new();
         for (name, sink) in sinks {
             let queue = DiskQueue::new(log.clone(), &name, config.batch_size)?;
@@ -108,10 +120,7 @@ impl Pipeline {
         }
         let (records, bytes) = log.pending();
         metrics.set_disk_buffer(records, bytes);
-        Ok((
-            Pipeline::launch(senders, Some(log), config, metrics),
-            Some(report),
-        ))
+        Ok(Pipeline::launch(senders, Some(log), config, metrics))
     }
 
     fn launch(

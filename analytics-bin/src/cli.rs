@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use analytics_core::{config::ConfigError, LivekitConfig};
 use clap::{Parser, Subcommand};
 
+use crate::simulate::options::SimulateArgs;
+
 /// Stores LiveKit analytics (webhooks, the analytics stream, stats) in MongoDB, PostgreSQL,
 /// Redis and SQLite.
 #[derive(Debug, Parser)]
@@ -29,6 +31,9 @@ pub struct Cli {
 pub enum Command {
     /// Validate the configuration and print it, secrets masked, with the sinks compiled in.
     CheckConfig,
+    /// Send realistic LiveKit traffic (rooms, participants, tracks, egress, ingress, stats
+    /// every 30 s of simulated time) to a running instance, with time compressed.
+    Simulate(SimulateArgs),
 }
 
 /// Where the configuration comes from.

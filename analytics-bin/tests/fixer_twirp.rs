@@ -80,8 +80,16 @@ fn busy_livekit() -> LivekitState {
             egress("EG_failed", EgressStatus::EgressFailed),
         ],
         ingresses: vec![
-            ingress("IN_1", "IR_publishing", ingress_state::Status::EndpointPublishing),
-            ingress("IN_2", "IR_buffering", ingress_state::Status::EndpointBuffering),
+            ingress(
+                "IN_1",
+                "IR_publishing",
+                ingress_state::Status::EndpointPublishing,
+            ),
+            ingress(
+                "IN_2",
+                "IR_buffering",
+                ingress_state::Status::EndpointBuffering,
+            ),
             ingress("IN_3", "", ingress_state::Status::EndpointPublishing),
         ],
     }
@@ -103,9 +111,15 @@ async fn lists_rooms_connected_participants_running_egresses_and_publishing_ingr
     assert_eq!(alive.ingresses, set(&["IR_publishing"]));
     assert_eq!(livekit.calls("ListRooms"), 1, "rooms listed once");
     assert_eq!(livekit.calls("ListParticipants"), 2, "one call per room");
-    assert_eq!(helper.list_active_rooms().await.expect("rooms"), alive.rooms);
     assert_eq!(
-        helper.list_active_participants().await.expect("participants"),
+        helper.list_active_rooms().await.expect("rooms"),
+        alive.rooms
+    );
+    assert_eq!(
+        helper
+            .list_active_participants()
+            .await
+            .expect("participants"),
         alive.participants
     );
 }
@@ -166,7 +180,10 @@ async fn the_fake_livekit_speaks_json_too() {
         .to_jwt()
         .expect("token");
     let response = reqwest::Client::new()
-        .post(format!("{}/twirp/livekit.RoomService/ListRooms", livekit.url))
+        .post(format!(
+            "{}/twirp/livekit.RoomService/ListRooms",
+            livekit.url
+        ))
         .header("Content-Type", "application/json")
         .bearer_auth(token)
         .body("{}")

@@ -11,6 +11,7 @@ pub mod fixer;
 pub mod ingest;
 pub mod logging;
 pub mod node_state;
+pub mod null_sink;
 pub mod recorder_service;
 pub mod replay;
 pub mod server;

@@ -1,0 +1,75 @@
+//! The command line, and which measurements it asks for given the servers at hand.
+
+use clap::Parser;
+
+use crate::{servers::Servers, targets::Target};
+
+/// Benchmarks each sink against its database's own bulk-insert speed.
+#[derive(Debug, Parser)]
+#[command(name = "analytics-bench")]
+pub struct Options {
+    /// `postgres`, `redis`, `mongo`, `sqlite`, `null` (the ingest ceiling), `unreachable`
+    /// (memory per queued record) or `all`.
+    #[arg(long, default_value = "all")]
+    pub sink: String,
+    /// Records per measurement.
+    #[arg(long, default_value_t = 200_000)]
+    pub records: usize,
+    /// Use target/release/livekit-analytics as it is, without `cargo build --release` first.
+    #[arg(long)]
+    pub no_build: bool,
+}
+
+/// What one run measures.
+#[derive(Debug)]
+pub struct Plan {
+    /// Database sinks to compare with their baselines, in order.
+    pub targets: Vec<Target>,
+    /// Sinks asked for whose server is not configured, with the reason.
+    pub missing: Vec<String>,
+    pub null: bool,
+    pub unreachable: bool,
+}
+
+const DATABASES: [&str; 4] = ["postgres", "redis", "mongo", "sqlite"];
+
+impl Options {
+    /// The measurements `--sink` names; an error for a name that is none of them, or for a
+    /// single database whose server is not configured.
+    pub fn plan(&self, servers: &Servers) -> Result<Plan, String> {
+        if self.records == 0 {
+            return Err("--records must be at least 1".into());
+        }
+        let names: Vec<&str> = match self.sink.as_str() {
+            "all" => DATABASES
+                .iter()
+                .copied()
+                .chain(["null", "unreachable"])
+                .collect(),
+            name if DATABASES.contains(&name) || name == "null" || name == "unreachable" => {
+                vec![name]
+            }
+            other => {
+                return Err(format!(
+                    "--sink {other}: expected one of postgres, redis, mongo, sqlite, null, unreachable, all"
+                ))
+            }
+        };
+        let mut plan = Plan {
+            targets: Vec::new(),
+            missing: Vec::new(),
+            null: names.contains(&"null"),
+            unreachable: names.contains(&"unreachable"),
+        };
+        for name in names.into_iter().filter(|name| DATABASES.contains(name)) {
+            match servers.target(name) {
+                Ok(target) => plan.targets.push(target),
+                Err(reason) => plan.missing.push(reason),
+            }
+        }
+        if self.sink != "all" && !plan.missing.is_empty() {
+            return Err(plan.missing.join("; "));
+        }
+        Ok(plan)
+    }
+}

@@ -1,0 +1,142 @@
+//! SQLite: the baseline is one transaction of multi-row `INSERT ... ON CONFLICT DO NOTHING`
+//! statements, 100 prepared rows each, on one connection (WAL, synchronous NORMAL, as the
+//! sink opens the file), into tables and indexes the sink set up.
+
+use std::{
+    path::{Path, PathBuf},
+    str::FromStr,
+    time::{Duration, Instant},
+};
+
+use analytics_core::{Record, RecordKind};
+use sqlx::{
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    AssertSqlSafe, Connection, SqlitePool,
+};
+
+use super::Namespace;
+
+const ROWS_PER_STATEMENT: usize = 100;
+
+/// The file of a namespace.
+pub fn path(dir: &Path, namespace: &Namespace) -> PathBuf {
+    dir.join(format!("{}.db", namespace.name))
+}
+
+async fn pool(path: &Path) -> Result<SqlitePool, String> {
+    let options = SqliteConnectOptions::from_str("sqlite://")
+        .map_err(|error| format!("sqlite: {error}"))?
+        .filename(path)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(10));
+    SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .map_err(|error| format!("sqlite: cannot open {}: {error}", path.display()))
+}
+
+fn statement(kind: RecordKind, rows: usize) -> String {
+    let (table, columns, placeholders) = match kind {
+        RecordKind::Event => (
+            "events",
+            "id, type, timestamp, room_sid, room_name, participant_sid, participant_identity, track_id, egress_id, ingress_id, node_id, expire_at, data",
+            "(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        ),
+        RecordKind::Stat => (
+            "stats",
+            "id, kind, timestamp, room_sid, room_name, participant_sid, track_id, score, min_score, median_score, mime, node, expire_at, data",
+            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        ),
+    };
+    let values = vec![placeholders; rows].join(",");
+    format!("INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT (id) DO NOTHING")
+}
+
+pub async fn baseline(path: &Path, records: &[Record]) -> Result<Duration, String> {
+    let pool = pool(path).await?;
+    let mut connection = pool
+        .acquire()
+        .await
+        .map_err(|error| format!("sqlite: {error}"))?;
+    let mut chunks = Vec::new();
+    for kind in [RecordKind::Event, RecordKind::Stat] {
+        let of_kind: Vec<&Record> = records.iter().filter(|r| r.kind == kind).collect();
+        for chunk in of_kind.chunks(ROWS_PER_STATEMENT) {
+            chunks.push((kind, statement(kind, chunk.len()), chunk.to_vec()));
+        }
+    }
+    let started = Instant::now();
+    let mut transaction = connection
+        .begin()
+        .await
+        .map_err(|error| format!("sqlite begin: {error}"))?;
+    for (kind, sql, rows) in chunks {
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for r in rows {
+            query = match kind {
+                RecordKind::Event => query
+                    .bind(r.id.clone())
+                    .bind(r.type_name.clone())
+                    .bind(r.timestamp_ms)
+                    .bind(r.room_sid.clone())
+                    .bind(r.room_name.clone())
+                    .bind(r.participant_sid.clone())
+                    .bind(r.participant_identity.clone())
+                    .bind(r.track_id.clone())
+                    .bind(r.egress_id.clone())
+                    .bind(r.ingress_id.clone())
+                    .bind(r.node_id.clone())
+                    .bind(r.expire_at_ms)
+                    .bind(r.document_json.clone()),
+                RecordKind::Stat => query
+                    .bind(r.id.clone())
+                    .bind(r.type_name.clone())
+                    .bind(r.timestamp_ms)
+                    .bind(r.room_sid.clone())
+                    .bind(r.room_name.clone())
+                    .bind(r.participant_sid.clone())
+                    .bind(r.track_id.clone())
+                    .bind(f64::from(r.score))
+                    .bind(f64::from(r.min_score))
+                    .bind(f64::from(r.median_score))
+                    .bind(r.mime.clone())
+                    .bind(r.node_id.clone())
+                    .bind(r.expire_at_ms)
+                    .bind(r.document_json.clone()),
+            };
+        }
+        query
+            .execute(&mut *transaction)
+            .await
+            .map_err(|error| format!("sqlite baseline insert: {error}"))?;
+    }
+    transaction
+        .commit()
+        .await
+        .map_err(|error| format!("sqlite commit: {error}"))?;
+    Ok(started.elapsed())
+}
+
+/// Counts rows in the file's `events` and `stats`.
+pub struct Counter {
+    pool: SqlitePool,
+}
+
+impl Counter {
+    pub async fn connect(path: &Path) -> Result<Counter, String> {
+        Ok(Counter {
+            pool: pool(path).await?,
+        })
+    }
+
+    pub async fn count(&self) -> Result<u64, String> {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM stats)")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|error| format!("sqlite count: {error}"))?;
+        Ok(count.max(0) as u64)
+    }
+}

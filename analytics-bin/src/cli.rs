@@ -1,12 +1,12 @@
 //! The command line (contract: `--config`, `--config-body`, `LIVEKIT_CONFIG`, `--dev`,
-//! `check-config`, `simulate`).
+//! `check-config`, `simulate`, `replay`).
 
 use std::path::PathBuf;
 
 use analytics_core::{config::ConfigError, LivekitConfig};
 use clap::{Parser, Subcommand};
 
-use crate::simulate::options::SimulateArgs;
+use crate::{replay::ReplayArgs, simulate::options::SimulateArgs};
 
 /// Stores LiveKit analytics (webhooks, the analytics stream, stats) in MongoDB, PostgreSQL,
 /// Redis and SQLite.
@@ -34,6 +34,10 @@ pub enum Command {
     /// Send realistic LiveKit traffic (rooms, participants, tracks, egress, ingress, stats
     /// every 30 s of simulated time) to a running instance, with time compressed.
     Simulate(SimulateArgs),
+    /// Back-fill one sink from what the disk buffer (`buffer.dir`) still holds: rewind its
+    /// cursor to the oldest record kept and write until it has caught up. Run it while the
+    /// service is stopped.
+    Replay(ReplayArgs),
 }
 
 /// Where the configuration comes from.

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use analytics_bin::{
     check_config,
     cli::{Cli, Command},
-    logging, service, simulate,
+    logging, replay, service, simulate,
 };
 use clap::Parser;
 
@@ -25,6 +25,9 @@ fn main() -> ExitCode {
     match &cli.command {
         Some(Command::CheckConfig) => check_config::run(&cli.config_source()),
         Some(Command::Simulate(args)) => runtime.block_on(simulate::run(args.clone())),
+        Some(Command::Replay(args)) => {
+            runtime.block_on(replay::run(cli.config_source(), args.clone()))
+        }
         None => runtime.block_on(service::run(cli.config_source())),
     }
 }

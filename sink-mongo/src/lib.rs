@@ -3,6 +3,7 @@
 //! same indexes and documents), registered as sink type `mongo`.
 
 mod active_entities;
+mod active_entity_store;
 pub mod config;
 pub mod document;
 pub mod indexes;

@@ -7,7 +7,7 @@ use std::{
 };
 
 use analytics_core::{
-    sink::RecordFailure, Batch, FixReport, LivekitHelper, RecordKind, Sink, SinkError,
+    fixer::ActiveEntityStore, sink::RecordFailure, Batch, RecordKind, Sink, SinkError,
 };
 use async_trait::async_trait;
 use mongodb::{
@@ -51,9 +51,14 @@ impl MongoSink {
         })
     }
 
+    /// The sink's settings.
+    pub(crate) fn settings(&self) -> &MongoSettings {
+        &self.settings
+    }
+
     /// The database, making the client on first call (parsing a `mongodb+srv` URL looks up
     /// DNS, which is why it happens here and not when the sink is built).
-    async fn database(&self) -> Result<&Database, SinkError> {
+    pub(crate) async fn database(&self) -> Result<&Database, SinkError> {
         self.database
             .get_or_try_init(|| async {
                 let mut options = ClientOptions::parse(&self.settings.url)
@@ -146,11 +151,8 @@ impl Sink for MongoSink {
         }
     }
 
-    async fn fix_active_entities(
-        &self,
-        _livekit: &dyn LivekitHelper,
-    ) -> Result<FixReport, SinkError> {
-        Err(SinkError::Unsupported("active-entities fixer"))
+    fn active_entity_store(&self) -> Option<&dyn ActiveEntityStore> {
+        Some(self)
     }
 
     /// A backstop to the TTL index, which MongoDB runs about once a minute.

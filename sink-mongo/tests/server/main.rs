@@ -3,6 +3,7 @@
 //! per behaviour.
 
 mod compliance;
+mod fixer;
 mod format;
 mod indexes;
 mod probe;

@@ -1,7 +1,8 @@
 //! The Redis side of the shared active-entities fixer: the active hash (whose values are
 //! the opening events' documents), the closed tombstones (left by every close event, real or
-//! synthetic), `<prefix>last_alive`, and the lease `<prefix>fixer_lease` (set only when
-//! free or already ours, with a TTL, atomically in a small script).
+//! synthetic), `<prefix>last_alive` (expiring like the records), and the lease
+//! `<prefix>fixer_lease` (set only when free or already ours, with a TTL, atomically in a
+//! small script).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -121,7 +122,9 @@ impl ActiveEntityStore for RedisSink {
             .query::<()>(
                 redis::cmd("SET")
                     .arg(self.layout().last_alive())
-                    .arg(unix_millis(at)),
+                    .arg(unix_millis(at))
+                    .arg("PX")
+                    .arg(self.ttl_ms()),
             )
             .await
             .map_err(|error| unavailable(&error))

@@ -66,7 +66,7 @@ impl RedisSink {
             .ok_or_else(|| SinkError::Unavailable(format!("sink {} is not initialised", self.name)))
     }
 
-    fn ttl_ms(&self) -> u64 {
+    pub(crate) fn ttl_ms(&self) -> u64 {
         u64::try_from(self.expiration.as_millis()).unwrap_or(u64::MAX)
     }
 

@@ -95,6 +95,21 @@ impl Metrics {
             metrics.queue_records.clone(),
         );
         registry.register(
+            "queue_bytes",
+            "Estimated bytes of the records waiting in a sink's memory queue",
+            metrics.queue_bytes.clone(),
+        );
+        registry.register(
+            "disk_buffer_records",
+            "Records in the disk buffer not yet written by the slowest sink",
+            metrics.disk_buffer_records.clone(),
+        );
+        registry.register(
+            "disk_buffer_bytes",
+            "Bytes of the disk buffer's segments",
+            metrics.disk_buffer_bytes.clone(),
+        );
+        registry.register(
             "dropped",
             "Records that will never be written, by reason",
             metrics.dropped.clone(),

@@ -56,6 +56,9 @@ impl PipelineSummary {
 pub struct Pipeline {
     senders: Vec<Arc<AnalyticsSender>>,
     disk: Option<Arc<DiskLog>>,
+    /// Held from the bound check to the append, so concurrent requests cannot both take
+    /// the last room in the disk buffer.
+    disk_admission: Mutex<()>,
     max_records: usize,
     max_bytes: u64,
     when_full: WhenFull,
@@ -148,6 +151,7 @@ impl Pipeline {
         Arc::new(Pipeline {
             senders,
             disk,
+            disk_admission: Mutex::new(()),
             max_records: config.buffer.max_records,
             max_bytes: config.buffer.max_bytes,
             when_full: config.buffer.when_full,
@@ -248,6 +252,10 @@ impl Pipeline {
     /// Appends to the disk buffer (synced before returning, unless a sync period is set);
     /// the bounds count what the slowest sink has not written.
     fn admit_to_disk(&self, log: &DiskLog, records: &[Arc<Record>], source: &str) -> Admission {
+        let admission = self
+            .disk_admission
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let (pending, bytes) = log.pending();
         let room_records = (self.max_records as u64).saturating_sub(pending) as usize;
         let mut room_bytes = self.max_bytes.saturating_sub(bytes);
@@ -274,6 +282,7 @@ impl Pipeline {
                 sink: "disk buffer".to_owned(),
             };
         }
+        drop(admission);
         let dropped = (records.len() - fits) as u64;
         for sender in &self.senders {
             if dropped > 0 {

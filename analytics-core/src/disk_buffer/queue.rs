@@ -51,6 +51,11 @@ impl DiskQueue {
         usize::try_from(pending).unwrap_or(usize::MAX)
     }
 
+    /// The whole log's [`DiskLog::pending`].
+    pub(crate) fn log_pending(&self) -> (u64, u64) {
+        self.log.pending()
+    }
+
     /// The next batch from the log: a full one, or with `all` whatever is there.
     pub(crate) fn take_batch(&self, all: bool) -> io::Result<Option<Batch>> {
         let mut state = self.lock();

@@ -129,6 +129,9 @@ impl AnalyticsSender {
     pub(crate) fn report_queue(&self) {
         self.metrics.set_queue_records(&self.name, self.queue.len());
         self.metrics.set_queue_bytes(&self.name, self.queue.bytes());
+        if let Some((records, bytes)) = self.queue.disk_pending() {
+            self.metrics.set_disk_buffer(records, bytes);
+        }
     }
 
     /// Runs until `shutdown` is cancelled, then writes what is queued until `deadline` (set

@@ -31,6 +31,14 @@ impl SinkQueue {
         }
     }
 
+    /// With the disk buffer: records not yet written by the slowest sink, and segment bytes.
+    pub(crate) fn disk_pending(&self) -> Option<(u64, u64)> {
+        match self {
+            SinkQueue::Memory(_) => None,
+            SinkQueue::Disk(queue) => Some(queue.log_pending()),
+        }
+    }
+
     pub(crate) fn memory(&self) -> Option<&RecordQueue> {
         match self {
             SinkQueue::Memory(queue) => Some(queue),

@@ -1,0 +1,11 @@
+//! What the fault tests share: the real `livekit-analytics` binary writing to SQLite,
+//! PostgreSQL, Redis and MongoDB at once ([`service`]), LiveKit's part over the gRPC
+//! analytics stream ([`traffic`]), reading back what every sink stored ([`stores`]), and a
+//! PostgreSQL of a test's own that it may stop ([`throwaway_postgres`]).
+
+#![allow(dead_code)]
+
+pub mod service;
+pub mod stores;
+pub mod throwaway_postgres;
+pub mod traffic;

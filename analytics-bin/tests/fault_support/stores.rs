@@ -1,0 +1,253 @@
+//! The four sinks of a fault test and reading back what each stored: a SQLite file, a
+//! PostgreSQL schema, a Redis key prefix and a MongoDB database of the test's own, on the
+//! shared test servers (or on a PostgreSQL of the test's own).
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    path::{Path, PathBuf},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use analytics_core::{testkit::server_url, RecordKind};
+use mongodb::bson::{doc, Document};
+use redis::AsyncCommands;
+use sqlx::{AssertSqlSafe, Connection};
+
+use super::traffic::IdSet;
+
+/// The sink names the fault tests configure.
+pub const SINKS: [&str; 4] = ["sqlite", "postgres", "redis", "mongo"];
+
+/// Where each sink of one test writes.
+pub struct Stores {
+    pub sqlite_path: PathBuf,
+    pub postgres_url: String,
+    pub schema: String,
+    pub redis_url: String,
+    pub redis_prefix: String,
+    pub mongo_url: String,
+    pub mongo_database: String,
+}
+
+impl Stores {
+    /// Namespaces of their own for test `name` on the shared servers (PostgreSQL at
+    /// `postgres_url` when given); `None` outside CI when a server URL is unset (panics in CI).
+    pub fn new(name: &str, dir: &Path, postgres_url: Option<String>) -> Option<Stores> {
+        let postgres_url = match postgres_url {
+            Some(url) => url,
+            None => server_url("LKA_TEST_POSTGRES_URL")?,
+        };
+        let redis_url = server_url("LKA_TEST_REDIS_URL")?;
+        let mongo_url = server_url("LKA_TEST_MONGO_URL")?;
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos() % 1_000_000_000_000;
+        let tag = format!("{name}_{}_{nanos}", std::process::id());
+        Some(Stores {
+            sqlite_path: dir.join("analytics.db"),
+            postgres_url,
+            schema: format!("lka_fault_{tag}"),
+            redis_url,
+            redis_prefix: format!("lka-fault:{tag}:"),
+            mongo_url,
+            mongo_database: format!("lka_fault_{tag}"),
+        })
+    }
+
+    /// The `sinks:` entries, indented for `openvidu.analytics`.
+    pub fn sinks_yaml(&self) -> String {
+        format!(
+            "    sinks:\n      sqlite: {{ path: '{}' }}\n      postgres: {{ url: '{}', schema: '{}' }}\n      redis: {{ url: '{}', prefix: '{}' }}\n      mongo: {{ url: '{}', database: '{}' }}\n",
+            self.sqlite_path.display(),
+            self.postgres_url,
+            self.schema,
+            self.redis_url,
+            self.redis_prefix,
+            self.mongo_url,
+            self.mongo_database
+        )
+    }
+
+    /// Every stored record id of `kind` in `sink`, duplicates included.
+    pub async fn stored_ids(&self, sink: &str, kind: RecordKind) -> Vec<String> {
+        match sink {
+            "sqlite" => self.sqlite_ids(kind).await,
+            "postgres" => self.postgres_ids(kind).await,
+            "redis" => self.redis_ids(kind).await,
+            "mongo" => self.mongo_ids(kind).await,
+            other => panic!("no sink {other}"),
+        }
+    }
+
+    /// Records of `kind` stored in `sink` (0 while its tables do not exist yet).
+    pub async fn count(&self, sink: &str, kind: RecordKind) -> usize {
+        match sink {
+            "sqlite" => self.sql_count_sqlite(kind).await,
+            "postgres" => self.sql_count_postgres(kind).await,
+            "redis" => {
+                let mut connection = self.redis().await;
+                connection.xlen::<_, usize>(self.redis_stream(kind)).await.unwrap_or(0)
+            }
+            "mongo" => self.mongo().await.collection::<Document>(table(kind)).count_documents(doc! {}).await.unwrap_or(0) as usize,
+            other => panic!("no sink {other}"),
+        }
+    }
+
+    /// Waits (up to `timeout`) until every sink holds every id of `required`, then checks
+    /// that each holds every one exactly once and nothing outside `sent`. Panics with what
+    /// is missing, doubled or unexpected otherwise.
+    pub async fn assert_stored_exactly_once(&self, required: &IdSet, sent: &IdSet, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        for sink in SINKS {
+            loop {
+                let counted = self.count(sink, RecordKind::Event).await >= required.events.len()
+                    && self.count(sink, RecordKind::Stat).await >= required.stats.len();
+                if counted && self.missing(sink, required).await == 0 {
+                    break;
+                }
+                if Instant::now() >= deadline {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+        let mut problems = Vec::new();
+        for sink in SINKS {
+            for kind in [RecordKind::Event, RecordKind::Stat] {
+                let stored = self.stored_ids(sink, kind).await;
+                let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+                for id in &stored {
+                    *seen.entry(id).or_default() += 1;
+                }
+                let doubled = seen.values().filter(|n| **n > 1).count();
+                let missing = required.get(kind).iter().filter(|id| !seen.contains_key(id.as_str())).count();
+                let unexpected = seen.keys().filter(|id| !sent.get(kind).contains(**id)).count();
+                if doubled + missing + unexpected > 0 {
+                    problems.push(format!(
+                        "{sink} {kind:?}: {} stored, {} distinct, {missing} of {} required missing, {doubled} stored more than once, {unexpected} never sent",
+                        stored.len(),
+                        seen.len(),
+                        required.get(kind).len()
+                    ));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "not stored exactly once:\n{}", problems.join("\n"));
+    }
+
+    async fn missing(&self, sink: &str, required: &IdSet) -> usize {
+        let mut missing = 0;
+        for kind in [RecordKind::Event, RecordKind::Stat] {
+            let stored: BTreeSet<String> = self.stored_ids(sink, kind).await.into_iter().collect();
+            missing += required.get(kind).difference(&stored).count();
+        }
+        missing
+    }
+
+    /// Removes what the test stored on the shared servers.
+    pub async fn clean_up(&self) {
+        if let Ok(mut connection) = sqlx::PgConnection::connect(&self.postgres_url).await {
+            let drop = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.schema);
+            let _ = sqlx::query(AssertSqlSafe(drop)).execute(&mut connection).await;
+        }
+        let mut connection = self.redis().await;
+        let keys: Vec<String> = connection.keys(format!("{}*", self.redis_prefix)).await.unwrap_or_default();
+        for chunk in keys.chunks(1000) {
+            let _: Result<(), _> = connection.del(chunk).await;
+        }
+        let _ = self.mongo().await.drop().await;
+    }
+
+    async fn sqlite_ids(&self, kind: RecordKind) -> Vec<String> {
+        let mut connection = crate::support::TestService::open_sqlite(&self.sqlite_path).await;
+        let sql = format!("SELECT id FROM {}", table(kind));
+        sqlx::query_scalar(AssertSqlSafe(sql)).fetch_all(&mut connection).await.expect("SQLite ids")
+    }
+
+    async fn sql_count_sqlite(&self, kind: RecordKind) -> usize {
+        if !self.sqlite_path.exists() {
+            return 0;
+        }
+        let mut connection = crate::support::TestService::open_sqlite(&self.sqlite_path).await;
+        let sql = format!("SELECT COUNT(*) FROM {}", table(kind));
+        sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql)).fetch_one(&mut connection).await.unwrap_or(0) as usize
+    }
+
+    async fn postgres_ids(&self, kind: RecordKind) -> Vec<String> {
+        let mut connection = sqlx::PgConnection::connect(&self.postgres_url).await.expect("PostgreSQL answers");
+        let sql = format!("SELECT id FROM \"{}\".{}", self.schema, table(kind));
+        sqlx::query_scalar(AssertSqlSafe(sql)).fetch_all(&mut connection).await.expect("PostgreSQL ids")
+    }
+
+    async fn sql_count_postgres(&self, kind: RecordKind) -> usize {
+        let Ok(mut connection) = sqlx::PgConnection::connect(&self.postgres_url).await else {
+            return 0;
+        };
+        let sql = format!("SELECT COUNT(*) FROM \"{}\".{}", self.schema, table(kind));
+        sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql)).fetch_one(&mut connection).await.unwrap_or(0) as usize
+    }
+
+    fn redis_stream(&self, kind: RecordKind) -> String {
+        format!("{}{}", self.redis_prefix, table(kind))
+    }
+
+    async fn redis(&self) -> redis::aio::MultiplexedConnection {
+        redis::Client::open(self.redis_url.as_str())
+            .expect("Redis URL")
+            .get_multiplexed_async_connection_with_config(
+                &redis::AsyncConnectionConfig::new().set_response_timeout(Some(Duration::from_secs(60))),
+            )
+            .await
+            .expect("Redis answers")
+    }
+
+    async fn redis_ids(&self, kind: RecordKind) -> Vec<String> {
+        let mut connection = self.redis().await;
+        let stream = self.redis_stream(kind);
+        let mut ids = Vec::new();
+        let mut start = "-".to_owned();
+        loop {
+            let reply: redis::streams::StreamRangeReply =
+                connection.xrange_count(&stream, &start, "+", PAGE).await.expect("XRANGE answers");
+            let Some(last) = reply.ids.last().map(|entry| entry.id.clone()) else {
+                break;
+            };
+            let page = reply.ids.len();
+            ids.extend(reply.ids.iter().map(|entry| entry.get::<String>("id").unwrap_or_default()));
+            if page < PAGE {
+                break;
+            }
+            start = format!("({last}");
+        }
+        ids
+    }
+
+    async fn mongo(&self) -> mongodb::Database {
+        mongodb::Client::with_uri_str(&self.mongo_url).await.expect("MongoDB URL").database(&self.mongo_database)
+    }
+
+    async fn mongo_ids(&self, kind: RecordKind) -> Vec<String> {
+        let mut cursor = self
+            .mongo()
+            .await
+            .collection::<Document>(table(kind))
+            .find(doc! {})
+            .projection(doc! { "_id": 1 })
+            .await
+            .expect("MongoDB find");
+        let mut ids = Vec::new();
+        while cursor.advance().await.expect("MongoDB cursor") {
+            let document = cursor.deserialize_current().expect("MongoDB document");
+            ids.push(document.get_str("_id").unwrap_or_default().to_owned());
+        }
+        ids
+    }
+}
+
+/// Stream entries read at once.
+const PAGE: usize = 1000;
+
+fn table(kind: RecordKind) -> &'static str {
+    match kind {
+        RecordKind::Event => "events",
+        RecordKind::Stat => "stats",
+    }
+}

@@ -76,7 +76,7 @@ impl ApiKeys {
         let token = strip_bearer(token);
         self.verifier_for(token)?
             .verify(token)
-            .map_err(|error| AuthError::Invalid(error.to_string()))
+            .map_err(|error| AuthError::Invalid(describe_token_error(&error)))
     }
 
     /// Verifies a webhook's signature and body hash, and decodes it.
@@ -85,7 +85,7 @@ impl ApiKeys {
         let receiver = WebhookReceiver::new(self.verifier_for(token)?.clone());
         receiver.receive(body, token).map_err(|error| match error {
             WebhookError::InvalidSignature | WebhookError::InvalidBase64(_) => AuthError::BodyHashMismatch,
-            WebhookError::InvalidAuth(error) => AuthError::Invalid(error.to_string()),
+            WebhookError::InvalidAuth(error) => AuthError::Invalid(describe_token_error(&error)),
             WebhookError::InvalidData(error) => AuthError::MalformedBody(error.to_string()),
         })
     }
@@ -98,6 +98,21 @@ impl ApiKeys {
         self.verifiers
             .get(&claims.iss)
             .ok_or(AuthError::UnknownKey(claims.iss))
+    }
+}
+
+/// What was wrong with a token, in words (livekit-api's own text says "failed to encode
+/// jwt" for every verification failure).
+fn describe_token_error(error: &livekit_api::access_token::AccessTokenError) -> String {
+    let cause = std::error::Error::source(error).map(|cause| cause.to_string());
+    match cause.as_deref() {
+        Some("InvalidSignature") => "the signature does not match the key's secret".to_owned(),
+        Some("ExpiredSignature") => "the token has expired".to_owned(),
+        Some("ImmatureSignature") => "the token is not valid yet (nbf in the future)".to_owned(),
+        Some("InvalidAlgorithm") => "the token is not signed with HS256".to_owned(),
+        Some("InvalidIssuer") => "the token's issuer is not its key".to_owned(),
+        Some(other) => format!("the token is invalid ({other})"),
+        None => error.to_string(),
     }
 }
 

@@ -266,3 +266,96 @@ impl ActiveEntityFixer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use async_trait::async_trait;
+
+    use super::{ActiveEntityFixer, FixOutcome};
+    use crate::{
+        livekit_helper::{ActiveEntities, LivekitHelper, LivekitHelperError},
+        sink::{FixReport, Sink, SinkError},
+        Batch, Entity,
+    };
+
+    /// A sink without an active-entity store, with or without a fixer of its own.
+    struct StorelessSink {
+        own_fixer: bool,
+    }
+
+    #[async_trait]
+    impl Sink for StorelessSink {
+        async fn initialize(&self) -> Result<(), SinkError> {
+            Ok(())
+        }
+        async fn send_batch(&self, _: &Batch) -> Result<(), SinkError> {
+            Ok(())
+        }
+        async fn fix_active_entities(&self, _: &dyn LivekitHelper) -> Result<FixReport, SinkError> {
+            if self.own_fixer {
+                Ok(FixReport {
+                    closed: vec![(Entity::Room, 1)],
+                    superseded: 0,
+                })
+            } else {
+                Err(SinkError::Unsupported("active-entities fixer"))
+            }
+        }
+    }
+
+    struct EmptyLivekit;
+
+    #[async_trait]
+    impl LivekitHelper for EmptyLivekit {
+        async fn list_active_rooms(
+            &self,
+        ) -> Result<std::collections::HashSet<String>, LivekitHelperError> {
+            Ok(Default::default())
+        }
+        async fn list_active_participants(
+            &self,
+        ) -> Result<std::collections::HashSet<String>, LivekitHelperError> {
+            Ok(Default::default())
+        }
+        async fn list_active_egresses(
+            &self,
+        ) -> Result<std::collections::HashSet<String>, LivekitHelperError> {
+            Ok(Default::default())
+        }
+        async fn list_active_ingresses(
+            &self,
+        ) -> Result<std::collections::HashSet<String>, LivekitHelperError> {
+            Ok(Default::default())
+        }
+        async fn active_entities(&self) -> Result<ActiveEntities, LivekitHelperError> {
+            Ok(ActiveEntities::default())
+        }
+    }
+
+    fn fixer() -> ActiveEntityFixer {
+        ActiveEntityFixer::new("test", Duration::from_secs(60), Duration::from_secs(60))
+    }
+
+    #[tokio::test]
+    async fn a_sink_without_a_store_or_fixer_is_unsupported() {
+        let outcome = fixer()
+            .run(&StorelessSink { own_fixer: false }, &EmptyLivekit)
+            .await
+            .expect("no error");
+        assert_eq!(outcome, FixOutcome::Unsupported);
+    }
+
+    #[tokio::test]
+    async fn a_sink_with_a_fixer_of_its_own_runs_it() {
+        let outcome = fixer()
+            .run(&StorelessSink { own_fixer: true }, &EmptyLivekit)
+            .await
+            .expect("no error");
+        let FixOutcome::Ran { report, held } = outcome else {
+            panic!("ran: {outcome:?}");
+        };
+        assert_eq!((report.closed, held), (vec![(Entity::Room, 1)], 0));
+    }
+}

@@ -13,6 +13,9 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked --quiet
 fi
 
+echo "fuzz: building the targets"
+cargo fuzz build --sanitizer none
+
 for target in webhook json_ingest protobuf_frames disk_segment; do
     mkdir -p "fuzz/corpus/$target"
     echo "fuzz: $target (${seconds}s)"

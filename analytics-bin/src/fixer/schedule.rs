@@ -9,7 +9,7 @@ use std::{
 };
 
 use analytics_core::{
-    fixer::{ActiveEntityFixer, FixOutcome, FixerError},
+    fixer::{ActiveEntityFixer, FixOutcome, FixerError, LivekitView},
     sender::AnalyticsSender,
     LivekitHelper, Metrics, Pipeline,
 };
@@ -57,6 +57,7 @@ pub fn start(
     let metrics = pipeline.metrics().clone();
     let task = tokio::spawn(async move {
         let mut sinks = sinks;
+        let mut view_problem = None;
         let mut ticks = interval_at(Instant::now() + period, period);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
@@ -64,10 +65,15 @@ pub fn start(
                 _ = stopped.cancelled() => break,
                 _ = ticks.tick() => {}
             }
+            let view = tokio::select! {
+                _ = stopped.cancelled() => break,
+                view = LivekitView::read(livekit.as_ref()) => view,
+            };
+            report_view(&view, &mut view_problem);
             for sink in &mut sinks {
                 tokio::select! {
                     _ = stopped.cancelled() => return,
-                    _ = sink.run(livekit.as_ref(), &metrics) => {}
+                    _ = sink.run(livekit.as_ref(), &view, &metrics) => {}
                 }
             }
         }
@@ -84,7 +90,7 @@ struct SinkFixer {
 }
 
 impl SinkFixer {
-    async fn run(&mut self, livekit: &dyn LivekitHelper, metrics: &Metrics) {
+    async fn run(&mut self, livekit: &dyn LivekitHelper, view: &LivekitView, metrics: &Metrics) {
         let sink = self.sender.name().to_owned();
         if !self.sender.is_ready() {
             metrics.fixer_run(&sink, "sink_not_ready");
@@ -94,7 +100,10 @@ impl SinkFixer {
             );
             return;
         }
-        let outcome = self.fixer.run(self.sender.sink().as_ref(), livekit).await;
+        let outcome = self
+            .fixer
+            .run_on_view(self.sender.sink().as_ref(), livekit, view)
+            .await;
         match outcome {
             Ok(FixOutcome::Ran { report, held }) => {
                 metrics.fixer_run(&sink, "ran");
@@ -125,13 +134,8 @@ impl SinkFixer {
                 metrics.fixer_run(&sink, "unsupported");
                 self.problem(&sink, "this sink has no active-entities fixer".into());
             }
-            Err(FixerError::LivekitUnknown(error)) => {
-                metrics.fixer_run(&sink, "livekit_unknown");
-                self.problem(
-                    &sink,
-                    format!("{error}; nothing is closed until LiveKit answers"),
-                );
-            }
+            // Said once for every sink by `report_view`.
+            Err(FixerError::LivekitUnknown(_)) => metrics.fixer_run(&sink, "livekit_unknown"),
             Err(FixerError::Sink(error)) => {
                 metrics.fixer_run(&sink, "sink_error");
                 self.problem(&sink, format!("the fixer run failed: {error}"));
@@ -146,6 +150,35 @@ impl SinkFixer {
             self.last_problem = Some(problem);
         }
     }
+}
+
+/// Logs what LiveKit could not say, once when it starts (or changes), and when it answers
+/// again.
+fn report_view(view: &LivekitView, last: &mut Option<String>) {
+    let problem = match view.all_unknown() {
+        Some(error) => Some(format!("{error}; nothing is closed until LiveKit answers")),
+        None if view.unknown().is_empty() => None,
+        None => Some(format!(
+            "LiveKit cannot list {}: those are not closed ({})",
+            view.unknown()
+                .keys()
+                .map(|entity| entity.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            view.unknown()
+                .values()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join("; ")
+        )),
+    };
+    match (&problem, last.as_ref()) {
+        (Some(now), Some(before)) if now == before => {}
+        (Some(now), _) => tracing::warn!("active-entities fixer: {now}"),
+        (None, Some(_)) => tracing::info!("active-entities fixer: LiveKit answers again"),
+        (None, None) => {}
+    }
+    *last = problem;
 }
 
 /// A name for this process among the instances sharing a database: host, pid and start

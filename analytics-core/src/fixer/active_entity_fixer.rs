@@ -9,7 +9,8 @@
 //! 3. `last_alive` is set to the time LiveKit's state was read.
 //!
 //! LiveKit's state unknown (unreachable, an error) means nothing is closed, nothing held is
-//! written and `last_alive` stays. Several instances sharing a database take turns through
+//! written and `last_alive` stays. A kind of entity LiveKit cannot list (node reports carry
+//! no egresses) is left alone while the others are fixed. Several instances sharing a database take turns through
 //! the store's lease, which the holder renews every run and loses when it stops.
 
 use std::{
@@ -21,10 +22,11 @@ use std::{
 use tokio::sync::Mutex;
 
 use super::{
-    close_event, close_time, event_from_document, event_time, ActiveEntityStore, StoredActiveEntity,
+    close_event, close_time, event_from_document, event_time, ActiveEntityStore, LivekitView,
+    StoredActiveEntity,
 };
 use crate::{
-    livekit_helper::{ActiveEntities, LivekitHelper, LivekitHelperError},
+    livekit_helper::{LivekitHelper, LivekitHelperError},
     record::{Batch, Record},
     sink::{FixReport, Sink, SinkError},
     Entity,
@@ -87,13 +89,30 @@ impl ActiveEntityFixer {
         self.held.lock().await.len()
     }
 
-    /// One run on `sink`, with LiveKit's state from `livekit`. A sink without an
-    /// [`ActiveEntityStore`] runs its own [`Sink::fix_active_entities`].
+    /// One run on `sink`, with LiveKit's state read from `livekit` now.
     pub async fn run(
         &self,
         sink: &dyn Sink,
         livekit: &dyn LivekitHelper,
     ) -> Result<FixOutcome, FixerError> {
+        let view = if sink.active_entity_store().is_some() {
+            LivekitView::read(livekit).await
+        } else {
+            LivekitView::default()
+        };
+        self.run_on_view(sink, livekit, &view).await
+    }
+
+    /// One run on `sink` with LiveKit's state `alive` (the service reads it once per period
+    /// for every sink). A sink without an [`ActiveEntityStore`] runs its own
+    /// [`Sink::fix_active_entities`] with `livekit`.
+    pub async fn run_on_view(
+        &self,
+        sink: &dyn Sink,
+        livekit: &dyn LivekitHelper,
+        alive: &LivekitView,
+    ) -> Result<FixOutcome, FixerError> {
+        let seen_at = alive.read_at();
         let Some(store) = sink.active_entity_store() else {
             return match sink.fix_active_entities(livekit).await {
                 Ok(report) => Ok(FixOutcome::Ran { report, held: 0 }),
@@ -106,13 +125,14 @@ impl ActiveEntityFixer {
             self.held.lock().await.clear();
             return Ok(FixOutcome::NotLeader);
         }
+        if let Some(unknown) = alive.all_unknown() {
+            return Err(FixerError::LivekitUnknown(unknown));
+        }
         let mut held = self.held.lock().await;
-        let seen_at = SystemTime::now();
-        let alive = livekit.active_entities().await?;
         let mut report = FixReport::default();
-        self.write_held(sink, store, &alive, &mut held, &mut report)
+        self.write_held(sink, store, alive, &mut held, &mut report)
             .await?;
-        self.build_closes(store, &alive, seen_at, &mut held).await?;
+        self.build_closes(store, alive, seen_at, &mut held).await?;
         store.set_last_alive(seen_at).await?;
         Ok(FixOutcome::Ran {
             report,
@@ -125,19 +145,24 @@ impl ActiveEntityFixer {
         &self,
         sink: &dyn Sink,
         store: &dyn ActiveEntityStore,
-        alive: &ActiveEntities,
+        alive: &LivekitView,
         held: &mut Vec<HeldClose>,
         report: &mut FixReport,
     ) -> Result<(), SinkError> {
         let mut to_write = Vec::new();
+        let mut unknown = Vec::new();
         while let Some(close) = held.pop() {
             let active = &close.active;
+            if !alive.knows(active.entity) {
+                unknown.push(close);
+                continue;
+            }
             let checked = match store.has_close_event(active.entity, &active.id).await {
                 Ok(true) => store.remove_active(active).await.map(|()| {
                     report.superseded += 1;
                 }),
                 Ok(false) => {
-                    if !alive.contains(active.entity, &active.id) {
+                    if !alive.has(active.entity, &active.id) {
                         to_write.push(close.clone());
                     }
                     Ok(())
@@ -147,9 +172,12 @@ impl ActiveEntityFixer {
             if let Err(error) = checked {
                 held.push(close);
                 held.extend(to_write);
+                held.extend(unknown);
                 return Err(error);
             }
         }
+        // Kept, unchecked, until LiveKit can list their kind again.
+        held.extend(unknown);
         if to_write.is_empty() {
             return Ok(());
         }
@@ -201,7 +229,7 @@ impl ActiveEntityFixer {
     async fn build_closes(
         &self,
         store: &dyn ActiveEntityStore,
-        alive: &ActiveEntities,
+        alive: &LivekitView,
         seen_at: SystemTime,
         held: &mut Vec<HeldClose>,
     ) -> Result<(), SinkError> {
@@ -211,7 +239,8 @@ impl ActiveEntityFixer {
             .map(|close| (close.active.entity, close.active.id.clone()))
             .collect();
         for active in store.active_entities().await? {
-            if alive.contains(active.entity, &active.id)
+            if !alive.knows(active.entity)
+                || alive.has(active.entity, &active.id)
                 || already.contains(&(active.entity, active.id.clone()))
             {
                 continue;

@@ -5,11 +5,13 @@
 
 mod active_entity_fixer;
 mod from_document;
+mod livekit_view;
 mod store;
 mod synthetic;
 
 pub use active_entity_fixer::{ActiveEntityFixer, FixOutcome, FixerError};
 pub use from_document::{event_from_document, ReadBackError};
+pub use livekit_view::LivekitView;
 pub use store::{ActiveEntityStore, StoredActiveEntity};
 pub use synthetic::{
     close_event, close_event_types, close_time, event_time, minimum_lifetime, SYNTHETIC_FIELD,

@@ -38,6 +38,9 @@ const CASES: &[(&str, Case)] = &[
     ("unknown_livekit_state_closes_nothing", |t| {
         Box::pin(unknown_livekit_state_closes_nothing(t))
     }),
+    ("kinds_livekit_cannot_list_are_left_alone", |t| {
+        Box::pin(kinds_livekit_cannot_list_are_left_alone(t))
+    }),
     ("entity_listed_again_is_not_closed", |t| {
         Box::pin(entity_listed_again_is_not_closed(t))
     }),
@@ -72,6 +75,7 @@ pub async fn run_fixer_compliance(factory: TargetFactory) {
 #[derive(Debug, Default)]
 pub struct ScriptedLivekit {
     state: Mutex<Option<ActiveEntities>>,
+    unlisted: Mutex<HashSet<Entity>>,
 }
 
 impl ScriptedLivekit {
@@ -79,12 +83,32 @@ impl ScriptedLivekit {
     pub fn with(alive: ActiveEntities) -> ScriptedLivekit {
         ScriptedLivekit {
             state: Mutex::new(Some(alive)),
+            unlisted: Mutex::default(),
         }
     }
 
     /// From now on LiveKit has `alive` (`None`: cannot be reached).
     pub fn set(&self, alive: Option<ActiveEntities>) {
         *self.state.lock().unwrap_or_else(|p| p.into_inner()) = alive;
+    }
+
+    /// From now on LiveKit cannot list these kinds (as node reports carry no egresses).
+    pub fn set_unlisted(&self, kinds: &[Entity]) {
+        *self.unlisted.lock().unwrap_or_else(|p| p.into_inner()) = kinds.iter().copied().collect();
+    }
+
+    fn get_kind(&self, kind: Entity) -> Result<ActiveEntities, LivekitHelperError> {
+        if self
+            .unlisted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&kind)
+        {
+            return Err(LivekitHelperError(format!(
+                "scripted: {kind} cannot be listed"
+            )));
+        }
+        self.get()
     }
 
     fn get(&self) -> Result<ActiveEntities, LivekitHelperError> {
@@ -99,16 +123,16 @@ impl ScriptedLivekit {
 #[async_trait]
 impl LivekitHelper for ScriptedLivekit {
     async fn list_active_rooms(&self) -> Result<HashSet<String>, LivekitHelperError> {
-        Ok(self.get()?.rooms)
+        Ok(self.get_kind(Entity::Room)?.rooms)
     }
     async fn list_active_participants(&self) -> Result<HashSet<String>, LivekitHelperError> {
-        Ok(self.get()?.participants)
+        Ok(self.get_kind(Entity::Participant)?.participants)
     }
     async fn list_active_egresses(&self) -> Result<HashSet<String>, LivekitHelperError> {
-        Ok(self.get()?.egresses)
+        Ok(self.get_kind(Entity::Egress)?.egresses)
     }
     async fn list_active_ingresses(&self) -> Result<HashSet<String>, LivekitHelperError> {
-        Ok(self.get()?.ingresses)
+        Ok(self.get_kind(Entity::Ingress)?.ingresses)
     }
 }
 
@@ -464,6 +488,52 @@ async fn unknown_livekit_state_closes_nothing(target: ComplianceTarget) {
         last_alive,
         "last_alive stays while LiveKit is unknown"
     );
+}
+
+async fn kinds_livekit_cannot_list_are_left_alone(target: ComplianceTarget) {
+    stored_session(&target).await;
+    let fixer = fixer("instance-a");
+    let livekit = ScriptedLivekit::with(ActiveEntities::default());
+    livekit.set_unlisted(&[Entity::Egress, Entity::Ingress]);
+    assert_eq!(
+        held(&run(&fixer, &target, &livekit).await),
+        2,
+        "room and Alice"
+    );
+    let second = run(&fixer, &target, &livekit).await;
+    assert_eq!(
+        closed(&second),
+        [(Entity::Room, 1), (Entity::Participant, 1)]
+            .into_iter()
+            .collect()
+    );
+    let left: BTreeSet<(Entity, String)> = [
+        (Entity::Egress, samples::EGRESS_ID),
+        (Entity::Ingress, samples::INGRESS_RESOURCE),
+    ]
+    .into_iter()
+    .map(|(entity, id)| (entity, id.to_owned()))
+    .collect();
+    assert_eq!(active(&target).await, left, "unknown kinds stay active");
+    assert!(
+        store(&target)
+            .last_alive()
+            .await
+            .expect("readable")
+            .is_some(),
+        "what was known counts as seen"
+    );
+    // Once LiveKit lists them again (without them), they are closed too.
+    livekit.set_unlisted(&[]);
+    run(&fixer, &target, &livekit).await;
+    let third = run(&fixer, &target, &livekit).await;
+    assert_eq!(
+        closed(&third),
+        [(Entity::Egress, 1), (Entity::Ingress, 1)]
+            .into_iter()
+            .collect()
+    );
+    assert!(active(&target).await.is_empty());
 }
 
 async fn entity_listed_again_is_not_closed(target: ComplianceTarget) {

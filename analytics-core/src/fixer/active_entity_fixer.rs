@@ -73,13 +73,13 @@ pub struct ActiveEntityFixer {
 impl ActiveEntityFixer {
     /// A fixer run every `period` by the instance `holder` (unique among the instances that
     /// share a database), storing close events that expire after `expiration`. Its lease
-    /// lasts one and a half periods, so the holder keeps it by running on time and loses it
-    /// soon after it stops.
+    /// lasts two periods, so the holder keeps it by running on time (a slow run included)
+    /// and loses it soon after it stops.
     pub fn new(holder: impl Into<String>, expiration: Duration, period: Duration) -> Self {
         ActiveEntityFixer {
             holder: holder.into(),
             expiration,
-            lease_ttl: period + period / 2,
+            lease_ttl: period * 2,
             held: Mutex::new(Vec::new()),
         }
     }

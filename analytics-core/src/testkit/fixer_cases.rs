@@ -594,8 +594,8 @@ async fn one_fixer_at_a_time_per_database(target: ComplianceTarget) {
     let renewed = run(&a, &target, &livekit).await;
     assert_eq!(closed(&renewed).values().sum::<u64>(), 4, "a closes once");
     assert_eq!(run(&b, &target, &livekit).await, FixOutcome::NotLeader);
-    // ...and loses it when it stops: the lease lasts one and a half periods.
-    tokio::time::sleep(period * 2).await;
+    // ...and loses it when it stops: the lease lasts two periods.
+    tokio::time::sleep(period * 3).await;
     assert!(matches!(
         run(&b, &target, &livekit).await,
         FixOutcome::Ran { .. }

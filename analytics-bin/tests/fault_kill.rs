@@ -3,7 +3,12 @@
 //! once in every sink, before LiveKit re-sends anything; and re-sending the calls that were
 //! not acknowledged stores nothing twice.
 
-#![cfg(all(feature = "sqlite", feature = "postgres", feature = "redis", feature = "mongo"))]
+#![cfg(all(
+    feature = "sqlite",
+    feature = "postgres",
+    feature = "redis",
+    feature = "mongo"
+))]
 
 mod fault_support;
 mod support;
@@ -36,19 +41,33 @@ async fn kill_9_mid_stream_keeps_every_acknowledged_record_exactly_once() {
         "    interval: 200ms\n    batch_size: 500\n    max_retry_backoff: 1s\n    buffer: {{ dir: '{}', max_records: 1000000, when_full: block }}\n",
         buffer.display()
     );
-    let mut service = FaultService::start(dir.path(), port, &config_yaml(port, &stores, &extra)).await;
+    let mut service =
+        FaultService::start(dir.path(), port, &config_yaml(port, &stores, &extra)).await;
 
     let calls = Arc::new(Workload::new("kill").calls(0, RECORDS, PER_CALL));
     let sent = IdSet::of_calls(calls.iter());
     let acknowledged = Arc::new(AtomicUsize::new(0));
-    let sending = tokio::spawn(send_all(StreamClient::new(port), calls.clone(), 4, acknowledged.clone()));
+    let sending = tokio::spawn(send_all(
+        StreamClient::new(port),
+        calls.clone(),
+        4,
+        acknowledged.clone(),
+    ));
     let deadline = Instant::now() + Duration::from_secs(120);
     while acknowledged.load(Ordering::SeqCst) < KILL_AFTER {
-        assert!(Instant::now() < deadline, "{KILL_AFTER} records not acknowledged in 120 s; log:\n{}", service.log());
+        assert!(
+            Instant::now() < deadline,
+            "{KILL_AFTER} records not acknowledged in 120 s; log:\n{}",
+            service.log()
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     // Proof that the kill leaves work undone: records on disk some sink has not written.
-    let unwritten = metric(&service.metrics().await, "livekit_analytics_disk_buffer_records", &[]);
+    let unwritten = metric(
+        &service.metrics().await,
+        "livekit_analytics_disk_buffer_records",
+        &[],
+    );
     service.kill9();
     let first = sending.await.expect("sender task");
     let acknowledged_ids = first.acknowledged_ids(&calls);
@@ -59,17 +78,35 @@ async fn kill_9_mid_stream_keeps_every_acknowledged_record_exactly_once() {
         acknowledged_ids.len(),
         first.failed.len()
     );
-    assert!(!first.failed.is_empty(), "the kill came before the stream ended");
-    assert!(unwritten > 0.0, "some acknowledged records were not yet written by every sink at the kill");
+    assert!(
+        !first.failed.is_empty(),
+        "the kill came before the stream ended"
+    );
+    assert!(
+        unwritten > 0.0,
+        "some acknowledged records were not yet written by every sink at the kill"
+    );
 
     service.restart().await;
-    stores.assert_stored_exactly_once(&acknowledged_ids, &sent, Duration::from_secs(120)).await;
+    stores
+        .assert_stored_exactly_once(&acknowledged_ids, &sent, Duration::from_secs(120))
+        .await;
 
     // LiveKit re-sends what was not acknowledged; some of it may already be stored.
-    let resend: Vec<Call> = first.failed_indexes().into_iter().map(|index| calls[index].clone()).collect();
+    let resend: Vec<Call> = first
+        .failed_indexes()
+        .into_iter()
+        .map(|index| calls[index].clone())
+        .collect();
     let second = send_all(StreamClient::new(port), Arc::new(resend), 4, Arc::default()).await;
-    assert!(second.failed.is_empty(), "re-sent calls are acknowledged: {:?}", second.failed.first());
-    stores.assert_stored_exactly_once(&sent, &sent, Duration::from_secs(120)).await;
+    assert!(
+        second.failed.is_empty(),
+        "re-sent calls are acknowledged: {:?}",
+        second.failed.first()
+    );
+    stores
+        .assert_stored_exactly_once(&sent, &sent, Duration::from_secs(120))
+        .await;
 
     let (status, _) = service.terminate(Duration::from_secs(30)).await;
     assert!(status.success(), "clean exit; log:\n{}", service.log());

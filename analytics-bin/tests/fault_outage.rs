@@ -3,7 +3,12 @@
 //! keep writing throughout, the process's resident memory stays within the configured byte
 //! bound, and once the database is back every record is stored in every sink exactly once.
 
-#![cfg(all(feature = "sqlite", feature = "postgres", feature = "redis", feature = "mongo"))]
+#![cfg(all(
+    feature = "sqlite",
+    feature = "postgres",
+    feature = "redis",
+    feature = "mongo"
+))]
 
 mod fault_support;
 mod support;
@@ -46,14 +51,24 @@ async fn database_down_for_60s_under_steady_load_loses_nothing_and_stalls_no_oth
     let extra = format!(
         "    interval: 500ms\n    batch_size: 1000\n    max_retry_backoff: 2s\n    shutdown_timeout: 30s\n    buffer: {{ max_records: 1000000, max_bytes: {MAX_BYTES}, when_full: block }}\n"
     );
-    let mut service = FaultService::start(dir.path(), port, &config_yaml(port, &stores, &extra)).await;
+    let mut service =
+        FaultService::start(dir.path(), port, &config_yaml(port, &stores, &extra)).await;
 
     let total_calls = (WARM_UP + OUTAGE + AFTER).as_millis() as u64 / EVERY.as_millis() as u64;
     let calls = Arc::new(Workload::new("outage").calls(0, total_calls * PER_CALL, PER_CALL));
     let stop = CancellationToken::new();
-    let sending = tokio::spawn(send_paced(StreamClient::new(port), calls.clone(), EVERY, stop.clone()));
+    let sending = tokio::spawn(send_paced(
+        StreamClient::new(port),
+        calls.clone(),
+        EVERY,
+        stop.clone(),
+    ));
     let peak_rss = Arc::new(Mutex::new(0u64));
-    let sampler = tokio::spawn(sample_peak_rss(service.pid(), peak_rss.clone(), stop.clone()));
+    let sampler = tokio::spawn(sample_peak_rss(
+        service.pid(),
+        peak_rss.clone(),
+        stop.clone(),
+    ));
 
     tokio::time::sleep(WARM_UP).await;
     let baseline_rss = service.rss_bytes();
@@ -67,14 +82,32 @@ async fn database_down_for_60s_under_steady_load_loses_nothing_and_stalls_no_oth
         written.push(
             OTHER_SINKS
                 .iter()
-                .map(|sink| metric(&metrics, "livekit_analytics_sink_written_total", &[("sink", sink)]))
+                .map(|sink| {
+                    metric(
+                        &metrics,
+                        "livekit_analytics_sink_written_total",
+                        &[("sink", sink)],
+                    )
+                })
                 .collect(),
         );
-        peak_queue_bytes = peak_queue_bytes.max(metric(&metrics, "livekit_analytics_queue_bytes", &[("sink", "postgres")]));
+        peak_queue_bytes = peak_queue_bytes.max(metric(
+            &metrics,
+            "livekit_analytics_queue_bytes",
+            &[("sink", "postgres")],
+        ));
     }
     let metrics = service.metrics().await;
-    let queued_in_outage = metric(&metrics, "livekit_analytics_queue_records", &[("sink", "postgres")]);
-    let retries = metric(&metrics, "livekit_analytics_sink_retries_total", &[("sink", "postgres")]);
+    let queued_in_outage = metric(
+        &metrics,
+        "livekit_analytics_queue_records",
+        &[("sink", "postgres")],
+    );
+    let retries = metric(
+        &metrics,
+        "livekit_analytics_sink_retries_total",
+        &[("sink", "postgres")],
+    );
     postgres.start_again();
     tokio::time::sleep(AFTER).await;
     let outcome = sending.await.expect("sender task");
@@ -82,8 +115,14 @@ async fn database_down_for_60s_under_steady_load_loses_nothing_and_stalls_no_oth
     let started = outcome.acknowledged.len() + outcome.failed.len();
     let sent = IdSet::of_calls(calls.iter().take(started));
     let acknowledged = outcome.acknowledged_ids(&calls);
-    assert!(outcome.failed.is_empty(), "no call refused during the outage: {:?}", outcome.failed.first());
-    stores.assert_stored_exactly_once(&acknowledged, &sent, Duration::from_secs(240)).await;
+    assert!(
+        outcome.failed.is_empty(),
+        "no call refused during the outage: {:?}",
+        outcome.failed.first()
+    );
+    stores
+        .assert_stored_exactly_once(&acknowledged, &sent, Duration::from_secs(240))
+        .await;
     stop.cancel();
     sampler.await.expect("sampler task");
     let peak_rss = *peak_rss.lock().expect("peak lock");
@@ -96,9 +135,18 @@ async fn database_down_for_60s_under_steady_load_loses_nothing_and_stalls_no_oth
         MAX_BYTES >> 20
     );
 
-    assert!(queued_in_outage >= 50_000.0, "the outage left PostgreSQL's records queued: {queued_in_outage}");
-    assert!(retries > 0.0, "the PostgreSQL sink retried during the outage");
-    assert!(peak_queue_bytes <= MAX_BYTES as f64, "queue bytes {peak_queue_bytes} within max_bytes");
+    assert!(
+        queued_in_outage >= 50_000.0,
+        "the outage left PostgreSQL's records queued: {queued_in_outage}"
+    );
+    assert!(
+        retries > 0.0,
+        "the PostgreSQL sink retried during the outage"
+    );
+    assert!(
+        peak_queue_bytes <= MAX_BYTES as f64,
+        "queue bytes {peak_queue_bytes} within max_bytes"
+    );
     assert!(
         peak_rss <= baseline_rss + MAX_BYTES,
         "resident memory peaked at {peak_rss} bytes, over the {baseline_rss}-byte baseline plus max_bytes"
@@ -106,7 +154,10 @@ async fn database_down_for_60s_under_steady_load_loses_nothing_and_stalls_no_oth
     for (position, sink) in OTHER_SINKS.iter().enumerate() {
         for window in written.windows(STALL_WINDOW + 1) {
             let (first, last) = (window[0][position], window[STALL_WINDOW][position]);
-            assert!(last > first, "{sink} wrote nothing for {STALL_WINDOW} s during the outage ({first} → {last})");
+            assert!(
+                last > first,
+                "{sink} wrote nothing for {STALL_WINDOW} s during the outage ({first} → {last})"
+            );
         }
     }
 

@@ -2,7 +2,12 @@
 //! has written yet: the service stops accepting, writes everything it acknowledged to every
 //! sink, and exits 0 within its shutdown deadline.
 
-#![cfg(all(feature = "sqlite", feature = "postgres", feature = "redis", feature = "mongo"))]
+#![cfg(all(
+    feature = "sqlite",
+    feature = "postgres",
+    feature = "redis",
+    feature = "mongo"
+))]
 
 mod fault_support;
 mod support;
@@ -36,17 +41,30 @@ async fn sigterm_under_load_writes_every_acknowledged_record_before_the_deadline
         "    interval: 60s\n    batch_size: 1000000\n    shutdown_timeout: {}s\n    buffer: {{ max_records: 1000000, when_full: block }}\n",
         SHUTDOWN_TIMEOUT.as_secs()
     );
-    let mut service = FaultService::start(dir.path(), port, &config_yaml(port, &stores, &extra)).await;
+    let mut service =
+        FaultService::start(dir.path(), port, &config_yaml(port, &stores, &extra)).await;
 
     let calls = Arc::new(Workload::new("sigterm").calls(0, 60_000, PER_CALL));
     let stop = CancellationToken::new();
-    let sending = tokio::spawn(send_paced(StreamClient::new(port), calls.clone(), EVERY, stop.clone()));
+    let sending = tokio::spawn(send_paced(
+        StreamClient::new(port),
+        calls.clone(),
+        EVERY,
+        stop.clone(),
+    ));
     tokio::time::sleep(LOAD_BEFORE_SIGTERM).await;
 
     let metrics = service.metrics().await;
     for sink in SINKS {
-        let queued = metric(&metrics, "livekit_analytics_queue_records", &[("sink", sink)]);
-        assert!(queued >= 1000.0, "{sink} holds queued records at SIGTERM: {queued}");
+        let queued = metric(
+            &metrics,
+            "livekit_analytics_queue_records",
+            &[("sink", sink)],
+        );
+        assert!(
+            queued >= 1000.0,
+            "{sink} holds queued records at SIGTERM: {queued}"
+        );
     }
     let limit = SHUTDOWN_TIMEOUT + CONNECTION_GRACE + Duration::from_secs(5);
     let (status, took) = service.terminate(limit).await;
@@ -59,9 +77,19 @@ async fn sigterm_under_load_writes_every_acknowledged_record_before_the_deadline
         acknowledged.len(),
         outcome.failed.len()
     );
-    assert!(status.success(), "exit 0: every queued record written; log:\n{}", service.log());
-    assert!(acknowledged.len() >= 10_000, "the load ran: {} records acknowledged", acknowledged.len());
+    assert!(
+        status.success(),
+        "exit 0: every queued record written; log:\n{}",
+        service.log()
+    );
+    assert!(
+        acknowledged.len() >= 10_000,
+        "the load ran: {} records acknowledged",
+        acknowledged.len()
+    );
     let sent = IdSet::of_calls(calls.iter().take(started));
-    stores.assert_stored_exactly_once(&acknowledged, &sent, Duration::from_secs(10)).await;
+    stores
+        .assert_stored_exactly_once(&acknowledged, &sent, Duration::from_secs(10))
+        .await;
     stores.clean_up().await;
 }

@@ -58,7 +58,11 @@ impl FaultService {
     }
 
     async fn spawn(&mut self) {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log_path).expect("log file");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log_path)
+            .expect("log file");
         let child = Command::new(env!("CARGO_BIN_EXE_livekit-analytics"))
             .arg("--config")
             .arg(&self.config_path)
@@ -75,10 +79,21 @@ impl FaultService {
                     return;
                 }
             }
-            if let Some(status) = self.child.as_mut().and_then(|child| child.try_wait().ok().flatten()) {
-                panic!("livekit-analytics exited ({status}) before being ready; log:\n{}", self.log());
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|child| child.try_wait().ok().flatten())
+            {
+                panic!(
+                    "livekit-analytics exited ({status}) before being ready; log:\n{}",
+                    self.log()
+                );
             }
-            assert!(Instant::now() < deadline, "livekit-analytics not ready in 60 s; log:\n{}", self.log());
+            assert!(
+                Instant::now() < deadline,
+                "livekit-analytics not ready in 60 s; log:\n{}",
+                self.log()
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -112,7 +127,10 @@ impl FaultService {
             if sent.elapsed() > limit {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("livekit-analytics still running {limit:?} after SIGTERM; log:\n{}", self.log());
+                panic!(
+                    "livekit-analytics still running {limit:?} after SIGTERM; log:\n{}",
+                    self.log()
+                );
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -120,7 +138,12 @@ impl FaultService {
 
     /// The `/metrics` text.
     pub async fn metrics(&self) -> String {
-        let response = self.http.get(self.url("/metrics")).send().await.expect("metrics answer");
+        let response = self
+            .http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics answer");
         response.text().await.expect("metrics text")
     }
 
@@ -147,8 +170,15 @@ impl Drop for FaultService {
 /// The sum of the samples of `metric` whose labels include every `label="value"` given.
 pub fn metric(text: &str, metric: &str, labels: &[(&str, &str)]) -> f64 {
     text.lines()
-        .filter(|line| line.strip_prefix(metric).is_some_and(|rest| rest.starts_with('{') || rest.starts_with(' ')))
-        .filter(|line| labels.iter().all(|(name, value)| line.contains(&format!("{name}=\"{value}\""))))
+        .filter(|line| {
+            line.strip_prefix(metric)
+                .is_some_and(|rest| rest.starts_with('{') || rest.starts_with(' '))
+        })
+        .filter(|line| {
+            labels
+                .iter()
+                .all(|(name, value)| line.contains(&format!("{name}=\"{value}\"")))
+        })
         .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
         .sum()
 }
@@ -159,6 +189,13 @@ pub fn rss_of(pid: u32) -> Option<u64> {
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .and_then(|value| {
+            value
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
         .map(|kib| kib * 1024)
 }

@@ -39,7 +39,11 @@ impl Stores {
         };
         let redis_url = server_url("LKA_TEST_REDIS_URL")?;
         let mongo_url = server_url("LKA_TEST_MONGO_URL")?;
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos() % 1_000_000_000_000;
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos()
+            % 1_000_000_000_000;
         let tag = format!("{name}_{}_{nanos}", std::process::id());
         Some(Stores {
             sqlite_path: dir.join("analytics.db"),
@@ -84,9 +88,18 @@ impl Stores {
             "postgres" => self.sql_count_postgres(kind).await,
             "redis" => {
                 let mut connection = self.redis().await;
-                connection.xlen::<_, usize>(self.redis_stream(kind)).await.unwrap_or(0)
+                connection
+                    .xlen::<_, usize>(self.redis_stream(kind))
+                    .await
+                    .unwrap_or(0)
             }
-            "mongo" => self.mongo().await.collection::<Document>(table(kind)).count_documents(doc! {}).await.unwrap_or(0) as usize,
+            "mongo" => self
+                .mongo()
+                .await
+                .collection::<Document>(table(kind))
+                .count_documents(doc! {})
+                .await
+                .unwrap_or(0) as usize,
             other => panic!("no sink {other}"),
         }
     }
@@ -94,7 +107,12 @@ impl Stores {
     /// Waits (up to `timeout`) until every sink holds every id of `required`, then checks
     /// that each holds every one exactly once and nothing outside `sent`. Panics with what
     /// is missing, doubled or unexpected otherwise.
-    pub async fn assert_stored_exactly_once(&self, required: &IdSet, sent: &IdSet, timeout: Duration) {
+    pub async fn assert_stored_exactly_once(
+        &self,
+        required: &IdSet,
+        sent: &IdSet,
+        timeout: Duration,
+    ) {
         let started = Instant::now();
         let deadline = started + timeout;
         loop {
@@ -107,10 +125,18 @@ impl Stores {
             if counted || Instant::now() >= deadline {
                 let problems = self.problems(required, sent).await;
                 if problems.is_empty() {
-                    eprintln!("every sink holds its {} records exactly once after {:?}", required.len(), started.elapsed());
+                    eprintln!(
+                        "every sink holds its {} records exactly once after {:?}",
+                        required.len(),
+                        started.elapsed()
+                    );
                     return;
                 }
-                assert!(Instant::now() < deadline, "not stored exactly once after {timeout:?}:\n{}", problems.join("\n"));
+                assert!(
+                    Instant::now() < deadline,
+                    "not stored exactly once after {timeout:?}:\n{}",
+                    problems.join("\n")
+                );
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
@@ -127,8 +153,15 @@ impl Stores {
                     *seen.entry(id).or_default() += 1;
                 }
                 let doubled = seen.values().filter(|n| **n > 1).count();
-                let missing = required.get(kind).iter().filter(|id| !seen.contains_key(id.as_str())).count();
-                let unexpected = seen.keys().filter(|id| !sent.get(kind).contains(**id)).count();
+                let missing = required
+                    .get(kind)
+                    .iter()
+                    .filter(|id| !seen.contains_key(id.as_str()))
+                    .count();
+                let unexpected = seen
+                    .keys()
+                    .filter(|id| !sent.get(kind).contains(**id))
+                    .count();
                 if doubled + missing + unexpected > 0 {
                     problems.push(format!(
                         "{sink} {kind:?}: {} stored, {} distinct, {missing} of {} required missing, {doubled} stored more than once, {unexpected} never sent",
@@ -146,10 +179,15 @@ impl Stores {
     pub async fn clean_up(&self) {
         if let Ok(mut connection) = sqlx::PgConnection::connect(&self.postgres_url).await {
             let drop = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.schema);
-            let _ = sqlx::query(AssertSqlSafe(drop)).execute(&mut connection).await;
+            let _ = sqlx::query(AssertSqlSafe(drop))
+                .execute(&mut connection)
+                .await;
         }
         let mut connection = self.redis().await;
-        let keys: Vec<String> = connection.keys(format!("{}*", self.redis_prefix)).await.unwrap_or_default();
+        let keys: Vec<String> = connection
+            .keys(format!("{}*", self.redis_prefix))
+            .await
+            .unwrap_or_default();
         for chunk in keys.chunks(1000) {
             let _: Result<(), _> = connection.del(chunk).await;
         }
@@ -159,7 +197,10 @@ impl Stores {
     async fn sqlite_ids(&self, kind: RecordKind) -> Vec<String> {
         let mut connection = crate::support::TestService::open_sqlite(&self.sqlite_path).await;
         let sql = format!("SELECT id FROM {}", table(kind));
-        sqlx::query_scalar(AssertSqlSafe(sql)).fetch_all(&mut connection).await.expect("SQLite ids")
+        sqlx::query_scalar(AssertSqlSafe(sql))
+            .fetch_all(&mut connection)
+            .await
+            .expect("SQLite ids")
     }
 
     async fn sql_count_sqlite(&self, kind: RecordKind) -> usize {
@@ -168,13 +209,21 @@ impl Stores {
         }
         let mut connection = crate::support::TestService::open_sqlite(&self.sqlite_path).await;
         let sql = format!("SELECT COUNT(*) FROM {}", table(kind));
-        sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql)).fetch_one(&mut connection).await.unwrap_or(0) as usize
+        sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql))
+            .fetch_one(&mut connection)
+            .await
+            .unwrap_or(0) as usize
     }
 
     async fn postgres_ids(&self, kind: RecordKind) -> Vec<String> {
-        let mut connection = sqlx::PgConnection::connect(&self.postgres_url).await.expect("PostgreSQL answers");
+        let mut connection = sqlx::PgConnection::connect(&self.postgres_url)
+            .await
+            .expect("PostgreSQL answers");
         let sql = format!("SELECT id FROM \"{}\".{}", self.schema, table(kind));
-        sqlx::query_scalar(AssertSqlSafe(sql)).fetch_all(&mut connection).await.expect("PostgreSQL ids")
+        sqlx::query_scalar(AssertSqlSafe(sql))
+            .fetch_all(&mut connection)
+            .await
+            .expect("PostgreSQL ids")
     }
 
     async fn sql_count_postgres(&self, kind: RecordKind) -> usize {
@@ -182,7 +231,10 @@ impl Stores {
             return 0;
         };
         let sql = format!("SELECT COUNT(*) FROM \"{}\".{}", self.schema, table(kind));
-        sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql)).fetch_one(&mut connection).await.unwrap_or(0) as usize
+        sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql))
+            .fetch_one(&mut connection)
+            .await
+            .unwrap_or(0) as usize
     }
 
     fn redis_stream(&self, kind: RecordKind) -> String {
@@ -193,7 +245,8 @@ impl Stores {
         redis::Client::open(self.redis_url.as_str())
             .expect("Redis URL")
             .get_multiplexed_async_connection_with_config(
-                &redis::AsyncConnectionConfig::new().set_response_timeout(Some(Duration::from_secs(60))),
+                &redis::AsyncConnectionConfig::new()
+                    .set_response_timeout(Some(Duration::from_secs(60))),
             )
             .await
             .expect("Redis answers")
@@ -221,8 +274,13 @@ impl Stores {
         let mut ids = Vec::new();
         let mut start = "-".to_owned();
         loop {
-            let page: Vec<String> =
-                script.key(&stream).arg(&start).arg(PAGE).invoke_async(&mut connection).await.expect("XRANGE script answers");
+            let page: Vec<String> = script
+                .key(&stream)
+                .arg(&start)
+                .arg(PAGE)
+                .invoke_async(&mut connection)
+                .await
+                .expect("XRANGE script answers");
             let entries = page.len() / 2;
             ids.extend(page.chunks(2).map(|pair| pair[1].clone()));
             match page.chunks(2).last() {
@@ -234,7 +292,10 @@ impl Stores {
     }
 
     async fn mongo(&self) -> mongodb::Database {
-        mongodb::Client::with_uri_str(&self.mongo_url).await.expect("MongoDB URL").database(&self.mongo_database)
+        mongodb::Client::with_uri_str(&self.mongo_url)
+            .await
+            .expect("MongoDB URL")
+            .database(&self.mongo_database)
     }
 
     async fn mongo_ids(&self, kind: RecordKind) -> Vec<String> {

@@ -31,13 +31,21 @@ impl ThrowawayPostgres {
             eprintln!("SKIPPED: no /usr/lib/postgresql/*/bin/initdb; `source scripts/servers/postgres.sh` installs it.");
             return None;
         };
-        let as_postgres_user = std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(1) == 0;
+        let as_postgres_user = std::fs::metadata("/proc/self")
+            .map(|m| m.uid())
+            .unwrap_or(1)
+            == 0;
         let root = tempfile::tempdir().expect("a temporary folder");
-        std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
         let data = root.path().join("data");
         std::fs::create_dir(&data).expect("data folder");
         if as_postgres_user {
-            let status = Command::new("chown").arg("postgres:postgres").arg(&data).status().expect("chown runs");
+            let status = Command::new("chown")
+                .arg("postgres:postgres")
+                .arg(&data)
+                .status()
+                .expect("chown runs");
             assert!(status.success(), "chown postgres {}", data.display());
         }
         std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).expect("chmod");
@@ -49,7 +57,20 @@ impl ThrowawayPostgres {
             as_postgres_user,
         };
         let data_arg = server.data.display().to_string();
-        server.run("initdb", &["-D", &data_arg, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"]);
+        server.run(
+            "initdb",
+            &[
+                "-D",
+                &data_arg,
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
+        );
         server.start_again();
         Some(server)
     }
@@ -62,7 +83,10 @@ impl ThrowawayPostgres {
     /// Stops the server (`pg_ctl stop -m fast`): every connection is closed and refused.
     pub fn stop(&self) {
         let data = self.data.display().to_string();
-        self.run("pg_ctl", &["-D", &data, "-m", "fast", "-w", "-t", "60", "stop"]);
+        self.run(
+            "pg_ctl",
+            &["-D", &data, "-m", "fast", "-w", "-t", "60", "stop"],
+        );
     }
 
     /// Starts the server (again) on the same port and data, waiting until it accepts.
@@ -73,7 +97,12 @@ impl ThrowawayPostgres {
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50",
             self.port, data
         );
-        self.run("pg_ctl", &["-D", &data, "-l", &log, "-o", &options, "-w", "-t", "60", "start"]);
+        self.run(
+            "pg_ctl",
+            &[
+                "-D", &data, "-l", &log, "-o", &options, "-w", "-t", "60", "start",
+            ],
+        );
     }
 
     fn run(&self, program: &str, args: &[&str]) {
@@ -85,7 +114,11 @@ impl ThrowawayPostgres {
         } else {
             Command::new(&program_path)
         };
-        let output = command.args(args).current_dir("/").output().unwrap_or_else(|error| panic!("{program} runs: {error}"));
+        let output = command
+            .args(args)
+            .current_dir("/")
+            .output()
+            .unwrap_or_else(|error| panic!("{program} runs: {error}"));
         assert!(
             output.status.success(),
             "{program} {args:?} failed: {}\n{}\nserver log:\n{}",
@@ -107,7 +140,10 @@ impl Drop for ThrowawayPostgres {
         } else {
             Command::new(program)
         };
-        let _ = command.args(["-D", &data, "-m", "immediate", "-w", "stop"]).current_dir("/").output();
+        let _ = command
+            .args(["-D", &data, "-m", "immediate", "-w", "stop"])
+            .current_dir("/")
+            .output();
     }
 }
 

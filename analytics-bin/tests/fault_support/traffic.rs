@@ -19,7 +19,8 @@ use analytics_core::{
 };
 use futures::StreamExt;
 use livekit_protocol::{
-    AnalyticsEvent, AnalyticsEventType, AnalyticsEvents, AnalyticsStat, AnalyticsStats, AnalyticsStream, Room, StreamType,
+    AnalyticsEvent, AnalyticsEventType, AnalyticsEvents, AnalyticsStat, AnalyticsStats,
+    AnalyticsStream, Room, StreamType,
 };
 use tokio_util::sync::CancellationToken;
 use tonic::{metadata::MetadataValue, transport::Channel, Code, Request, Status};
@@ -47,8 +48,14 @@ impl Call {
     /// `(kind, record id)` of every record in the call.
     pub fn ids(&self) -> Vec<(RecordKind, String)> {
         match self {
-            Call::Events(events) => events.iter().map(|e| (RecordKind::Event, event_id(e))).collect(),
-            Call::Stats(stats) => stats.iter().map(|s| (RecordKind::Stat, stat_id(s))).collect(),
+            Call::Events(events) => events
+                .iter()
+                .map(|e| (RecordKind::Event, event_id(e)))
+                .collect(),
+            Call::Stats(stats) => stats
+                .iter()
+                .map(|s| (RecordKind::Stat, stat_id(s)))
+                .collect(),
         }
     }
 }
@@ -129,7 +136,10 @@ impl Workload {
     }
 
     fn room(&self, n: u64) -> (String, String) {
-        (format!("RM_{}_{}", self.tag, n % 8), format!("room-{}-{}", self.tag, n % 8))
+        (
+            format!("RM_{}_{}", self.tag, n % 8),
+            format!("room-{}-{}", self.tag, n % 8),
+        )
     }
 
     pub fn event(&self, n: u64) -> AnalyticsEvent {
@@ -192,7 +202,9 @@ impl StreamClient {
             .expect("a valid URL")
             .connect_timeout(Duration::from_secs(2))
             .connect_lazy();
-        let authorization = format!("Bearer {}", access_token(API_KEY, API_SECRET)).parse().expect("header value");
+        let authorization = format!("Bearer {}", access_token(API_KEY, API_SECRET))
+            .parse()
+            .expect("header value");
         StreamClient {
             client: AnalyticsRecorderServiceClient::new(channel),
             authorization,
@@ -204,15 +216,23 @@ impl StreamClient {
         let mut client = self.client.clone();
         let result = match call {
             Call::Events(events) => {
-                let message = AnalyticsEvents { events: events.clone() };
+                let message = AnalyticsEvents {
+                    events: events.clone(),
+                };
                 let mut request = Request::new(tokio_stream::iter(vec![message]));
-                request.metadata_mut().insert("authorization", self.authorization.clone());
+                request
+                    .metadata_mut()
+                    .insert("authorization", self.authorization.clone());
                 tokio::time::timeout(CALL_TIMEOUT, client.ingest_events(request)).await
             }
             Call::Stats(stats) => {
-                let message = AnalyticsStats { stats: stats.clone() };
+                let message = AnalyticsStats {
+                    stats: stats.clone(),
+                };
                 let mut request = Request::new(tokio_stream::iter(vec![message]));
-                request.metadata_mut().insert("authorization", self.authorization.clone());
+                request
+                    .metadata_mut()
+                    .insert("authorization", self.authorization.clone());
                 tokio::time::timeout(CALL_TIMEOUT, client.ingest_stats(request)).await
             }
         };
@@ -233,7 +253,10 @@ pub struct Outcome {
 impl Outcome {
     /// Failed calls answered with `code`.
     pub fn failed_with(&self, code: Code) -> usize {
-        self.failed.iter().filter(|(_, status)| status.code() == code).count()
+        self.failed
+            .iter()
+            .filter(|(_, status)| status.code() == code)
+            .count()
     }
 
     pub fn acknowledged_ids(&self, calls: &[Call]) -> IdSet {
@@ -257,7 +280,8 @@ pub async fn send_all(
 ) -> Outcome {
     let results: Vec<(usize, Result<(), Status>)> = futures::stream::iter(0..calls.len())
         .map(|index| {
-            let (client, calls, acknowledged_records) = (client.clone(), calls.clone(), acknowledged_records.clone());
+            let (client, calls, acknowledged_records) =
+                (client.clone(), calls.clone(), acknowledged_records.clone());
             async move {
                 let result = client.send(&calls[index]).await;
                 if result.is_ok() {
@@ -283,7 +307,12 @@ pub async fn send_all(
 /// Sends the calls at a steady pace (one every `every`, each on its own task so a slow call
 /// does not slow the pace) until they run out or `stop` is cancelled; returns the outcome
 /// of the calls started.
-pub async fn send_paced(client: StreamClient, calls: Arc<Vec<Call>>, every: Duration, stop: CancellationToken) -> Outcome {
+pub async fn send_paced(
+    client: StreamClient,
+    calls: Arc<Vec<Call>>,
+    every: Duration,
+    stop: CancellationToken,
+) -> Outcome {
     let outcome = Arc::new(Mutex::new(Outcome::default()));
     let mut tasks = tokio::task::JoinSet::new();
     let mut tick = tokio::time::interval(every);

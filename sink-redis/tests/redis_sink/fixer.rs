@@ -1,5 +1,5 @@
-//! The fixer compliance suite of analytics-core on a plain Redis, each case under its own
-//! prefix.
+//! The fixer compliance suite of analytics-core on a plain Redis and on a Redis Cluster,
+//! each case under its own prefix.
 
 use std::sync::{
     atomic::{AtomicUsize, Ordering},
@@ -9,7 +9,8 @@ use std::sync::{
 use analytics_core::testkit::{run_fixer_compliance, server_url, ComplianceTarget};
 
 use crate::harness::{
-    build_sink, delete_prefix, single_connection, single_settings, spoil, unique_prefix, RedisProbe,
+    build_sink, cluster_connection, cluster_settings, cluster_urls, delete_prefix,
+    single_connection, single_settings, spoil, unique_prefix, RedisProbe,
 };
 
 #[tokio::test]
@@ -38,4 +39,35 @@ async fn fixer_compliance_suite_passes_on_redis() {
     }))
     .await;
     delete_prefix(&url, &run_prefix).await;
+}
+
+#[tokio::test]
+async fn fixer_compliance_suite_passes_on_redis_cluster() {
+    let Some(list) = server_url("LKA_TEST_REDIS_CLUSTER_URLS") else {
+        return;
+    };
+    let urls = cluster_urls(&list);
+    let run_prefix = unique_prefix("cluster-fixer");
+    let factory_urls = urls.clone();
+    let factory_prefix = run_prefix.clone();
+    let counter = Arc::new(AtomicUsize::new(0));
+    run_fixer_compliance(Box::new(move || {
+        let urls = factory_urls.clone();
+        let prefix = format!(
+            "{factory_prefix}{}:",
+            counter.fetch_add(1, Ordering::Relaxed)
+        );
+        Box::pin(async move {
+            let probe = RedisProbe::new(cluster_connection(&urls).await, &prefix);
+            ComplianceTarget {
+                sink: build_sink(&cluster_settings(&urls, &prefix)),
+                probe: Arc::new(probe),
+                spoil,
+            }
+        })
+    }))
+    .await;
+    for url in &urls {
+        delete_prefix(url, &run_prefix).await;
+    }
 }

@@ -126,7 +126,7 @@ impl Metrics {
         );
         registry.register(
             "fixer_runs",
-            "Active-entities fixer runs, by sink and outcome (ran, not_leader, livekit_unknown, sink_error, sink_not_ready)",
+            "Active-entities fixer runs, by sink and outcome (ran, not_leader, livekit_unknown, sink_error, sink_not_ready, unsupported)",
             metrics.fixer_runs.clone(),
         );
         Metrics {

@@ -147,3 +147,47 @@ fn unix_nanos(at: SystemTime) -> i64 {
         .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
         .unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use livekit_protocol::AnalyticsEventType as T;
+
+    use super::{close_event, close_time, SYNTHETIC_FIELD};
+    use crate::{record::Record, samples, Entity};
+
+    #[test]
+    fn close_time_is_last_alive_but_never_before_the_minimum_lifetime() {
+        let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let later = start + Duration::from_secs(600);
+        assert_eq!(close_time(Entity::Room, start, later), later);
+        let early = start + Duration::from_secs(1);
+        assert_eq!(
+            close_time(Entity::Room, start, early),
+            start + Duration::from_secs(20)
+        );
+        for entity in [Entity::Participant, Entity::Egress, Entity::Ingress] {
+            assert_eq!(
+                close_time(entity, start, early),
+                start + Duration::from_secs(5)
+            );
+        }
+    }
+
+    #[test]
+    fn a_synthetic_record_is_marked_and_closes_its_entity() {
+        let start = SystemTime::now();
+        let joined = samples::participant_event(T::ParticipantActive, "PA_x", "x", start);
+        let at = start + Duration::from_secs(60);
+        let event = close_event(Entity::Participant, &joined, at);
+        let record = Record::synthetic_event(event.clone(), Duration::from_secs(60), start)
+            .expect("converts");
+        let real = Record::from_event(event, Duration::from_secs(60), start).expect("converts");
+        assert!(record.is_synthetic() && !real.is_synthetic());
+        assert_eq!(record.document()[SYNTHETIC_FIELD], true);
+        assert_eq!(record.id, real.id, "same id recipe as a real event");
+        assert_eq!(record.active_change, real.active_change);
+        assert_eq!(record.type_name, "PARTICIPANT_LEFT");
+    }
+}

@@ -25,9 +25,9 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// A session of exactly `count` records (the last rooms' tails cut off).
-    pub fn generate(count: usize) -> Result<Dataset, String> {
-        let start = SystemTime::now();
+    /// A session of exactly `count` records (the last rooms' tails cut off), starting at
+    /// `start`.
+    pub fn generate(count: usize, start: SystemTime) -> Result<Dataset, String> {
         let settings = |rooms| ScenarioSettings {
             rooms,
             participants: PARTICIPANTS,

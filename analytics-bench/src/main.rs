@@ -4,6 +4,7 @@
 //! discards, and the memory a queued record costs while its sink is unreachable.
 
 mod dataset;
+mod dump;
 mod measure;
 mod options;
 mod push;
@@ -21,6 +22,20 @@ use crate::{options::Options, servers::Servers};
 #[tokio::main]
 async fn main() -> ExitCode {
     let options = Options::parse();
+    if let Some(path) = &options.dump_records {
+        let dumped = dataset::Dataset::generate(
+            options.records,
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000),
+        )
+            .and_then(|dataset| dump::write(&dataset, path));
+        return match dumped {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let servers = Servers::from_env();
     let plan = match options.plan(&servers) {
         Ok(plan) => plan,

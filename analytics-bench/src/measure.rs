@@ -29,7 +29,7 @@ pub async fn run(options: &Options, plan: &Plan) -> Result<bool, String> {
     }
     let binary = release_binary(!options.no_build)?;
     eprintln!("generating {} records ...", options.records);
-    let dataset = Dataset::generate(options.records)?;
+    let dataset = Dataset::generate(options.records, std::time::SystemTime::now())?;
     eprintln!("data: {}", dataset.describe());
     let dir = tempfile::tempdir().map_err(|error| format!("no temporary folder: {error}"))?;
     let mut complete = plan.missing.is_empty();

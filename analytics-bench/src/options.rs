@@ -18,6 +18,10 @@ pub struct Options {
     /// Use target/release/livekit-analytics as it is, without `cargo build --release` first.
     #[arg(long)]
     pub no_build: bool,
+    /// Only write the dataset's converted records (columns and document, one line each) to
+    /// this file, to compare conversions before and after a change.
+    #[arg(long, value_name = "FILE")]
+    pub dump_records: Option<std::path::PathBuf>,
 }
 
 /// What one run measures.

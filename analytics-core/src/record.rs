@@ -4,7 +4,7 @@
 use std::{
     fmt,
     ops::Deref,
-    sync::Arc,
+    sync::{Arc, LazyLock},
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
@@ -13,11 +13,18 @@ use pbjson_types::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use prost_reflect::MessageDescriptor;
+
 use crate::{
     descriptors::livekit_message,
-    document::{to_document, DocumentError},
+    document::{to_document_json, DocumentError},
     record_id::{event_id, event_type_name, stat_id, stream_kind_name},
 };
+
+static EVENT_DESCRIPTOR: LazyLock<MessageDescriptor> =
+    LazyLock::new(|| livekit_message("AnalyticsEvent"));
+static STAT_DESCRIPTOR: LazyLock<MessageDescriptor> =
+    LazyLock::new(|| livekit_message("AnalyticsStat"));
 
 /// Whether a record is an `AnalyticsEvent` or an `AnalyticsStat`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -138,7 +145,7 @@ impl Record {
         if event.timestamp.is_none() {
             event.timestamp = Some(timestamp_of(now));
         }
-        let document = to_document(&event, livekit_message("AnalyticsEvent"))?;
+        let document_json = to_document_json(&event, &EVENT_DESCRIPTOR)?;
         let room_sid = first_non_empty(
             &event.room_id,
             event.room.as_ref().map(|room| room.sid.as_str()),
@@ -174,7 +181,7 @@ impl Record {
             median_score: 0.0,
             mime: event.mime.clone(),
             expire_at_ms: expire_at(now, expiration),
-            document_json: document_text(document),
+            document_json,
         })
     }
 
@@ -210,7 +217,7 @@ impl Record {
         if stat.time_stamp.is_none() {
             stat.time_stamp = Some(timestamp_of(now));
         }
-        let document = to_document(&stat, livekit_message("AnalyticsStat"))?;
+        let document_json = to_document_json(&stat, &STAT_DESCRIPTOR)?;
         Ok(Record {
             kind: RecordKind::Stat,
             id: stat_id(&stat),
@@ -230,7 +237,7 @@ impl Record {
             mime: stat.mime.clone(),
             expire_at_ms: expire_at(now, expiration),
             active_change: None,
-            document_json: document_text(document),
+            document_json,
         })
     }
 

@@ -20,7 +20,7 @@ enum Rows {
         expire_ms: Vec<i64>,
     },
     Stats {
-        text: [Vec<String>; 8],
+        text: [Vec<String>; 9],
         scores: [Vec<f32>; 3],
         at_ms: Vec<i64>,
         expire_ms: Vec<i64>,
@@ -61,6 +61,7 @@ fn stat_rows(records: &[&Record]) -> Rows {
             column(|r| &r.track_id),
             column(|r| &r.mime),
             column(|r| &r.node_id),
+            column(|r| &r.document_json),
         ],
         scores: [
             score(|r| r.score),

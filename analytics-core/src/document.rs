@@ -179,14 +179,21 @@ impl Plans {
             .messages
             .get(index)
             .ok_or("a message type missing from the pool")?;
-        let occurrences = read_fields(bytes)?;
+        let mut occurrences = read_fields(bytes)?;
+        // Stable: the occurrences of one field keep their order (the last one wins).
+        if !occurrences.is_sorted_by_key(|(number, _)| *number) {
+            occurrences.sort_by_key(|(number, _)| *number);
+        }
+        let mut rest = occurrences.as_slice();
         out.push(b'{');
         let mut first = true;
         for field in &plan.fields {
-            let mut values = occurrences
-                .iter()
-                .filter(|(number, _)| *number == field.number)
-                .map(|(_, wire)| wire);
+            let skipped = rest.partition_point(|(number, _)| *number < field.number);
+            rest = &rest[skipped..];
+            let found = rest.partition_point(|(number, _)| *number == field.number);
+            let (run, after) = rest.split_at(found);
+            rest = after;
+            let mut values = run.iter().map(|(_, wire)| wire);
             let Some(first_value) = values.next() else {
                 if let Some(absent) = &field.when_absent {
                     write_key(out, &mut first, &field.key);
@@ -201,7 +208,7 @@ impl Plans {
                     let wire = match (&field.kind, last) {
                         // Several occurrences of a message field merge, as concatenation does.
                         (ValueKind::Message(_), Some(_)) => {
-                            merged = merge_occurrences(&occurrences, field.number);
+                            merged = merge_occurrences(run, field.number);
                             Wire::Bytes(&merged)
                         }
                         (_, Some(last)) => *last,
@@ -218,12 +225,8 @@ impl Plans {
                     write_key(out, &mut first, &field.key);
                     out.push(b'[');
                     let mut first_item = true;
-                    for wire in occurrences
-                        .iter()
-                        .filter(|(number, _)| *number == field.number)
-                        .map(|(_, wire)| *wire)
-                    {
-                        for item in list_items(&field.kind, wire)? {
+                    for (_, wire) in run {
+                        for item in list_items(&field.kind, *wire)? {
                             if !first_item {
                                 out.push(b',');
                             }
@@ -243,7 +246,7 @@ impl Plans {
                     }
                 }
                 Shape::Map { key, value } => {
-                    let entries = map_entries(&occurrences, field.number, key, value)?;
+                    let entries = map_entries(run, field.number, key, value)?;
                     write_key(out, &mut first, &field.key);
                     out.push(b'{');
                     for (position, (entry_key, entry_value)) in entries.into_iter().enumerate() {
@@ -475,7 +478,7 @@ fn take<'a>(bytes: &'a [u8], at: &mut usize, len: usize) -> Result<&'a [u8], Wir
 
 /// Every field occurrence of a message, in wire order.
 fn read_fields(bytes: &[u8]) -> Result<Vec<(u32, Wire<'_>)>, WireError> {
-    let mut fields = Vec::with_capacity(16);
+    let mut fields = Vec::with_capacity(32);
     let mut at = 0;
     while at < bytes.len() {
         let tag = read_varint(bytes, &mut at)?;

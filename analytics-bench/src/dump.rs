@@ -14,7 +14,9 @@ pub fn write(dataset: &Dataset, path: &Path) -> Result<(), String> {
         // The conversion time differs from run to run; everything else must not.
         columns.expire_at_ms = 0;
         let document = std::mem::take(&mut columns.document_json);
-        writeln!(out, "{columns:?}\t{document}").map_err(|error| format!("{}: {error}", path.display()))?;
+        writeln!(out, "{columns:?}\t{document}")
+            .map_err(|error| format!("{}: {error}", path.display()))?;
     }
-    out.flush().map_err(|error| format!("{}: {error}", path.display()))
+    out.flush()
+        .map_err(|error| format!("{}: {error}", path.display()))
 }

@@ -27,7 +27,7 @@ async fn main() -> ExitCode {
             options.records,
             std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000),
         )
-            .and_then(|dataset| dump::write(&dataset, path));
+        .and_then(|dataset| dump::write(&dataset, path));
         return match dumped {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {

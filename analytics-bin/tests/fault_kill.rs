@@ -43,6 +43,7 @@ async fn kill_9_mid_stream_with_an_fsync_interval_keeps_every_acknowledged_recor
 }
 
 async fn kill_9_mid_stream(name: &str, fsync_interval: &str) {
+    let _turn = fault_support::turn::wait_for_turn().await;
     let dir = tempfile::tempdir().expect("temp dir");
     let Some(stores) = Stores::new(name, dir.path(), None) else {
         return;

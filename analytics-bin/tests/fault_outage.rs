@@ -35,11 +35,12 @@ const AFTER: Duration = Duration::from_secs(10);
 /// `buffer.max_bytes`: the memory queues' bound, per sink.
 const MAX_BYTES: u64 = 192 << 20;
 /// The other sinks must write something in every window this long.
-const STALL_WINDOW: usize = 5;
+const STALL_WINDOW: usize = 10;
 const OTHER_SINKS: [&str; 3] = ["sqlite", "redis", "mongo"];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_down_for_60s_under_steady_load_loses_nothing_and_stalls_no_other_sink() {
+    let _turn = fault_support::turn::wait_for_turn().await;
     let dir = tempfile::tempdir().expect("temp dir");
     let Some(postgres) = ThrowawayPostgres::start() else {
         return;
@@ -49,7 +50,7 @@ async fn database_down_for_60s_under_steady_load_loses_nothing_and_stalls_no_oth
     };
     let port = FaultService::port();
     let extra = format!(
-        "    interval: 500ms\n    batch_size: 1000\n    max_retry_backoff: 2s\n    shutdown_timeout: 30s\n    buffer: {{ max_records: 1000000, max_bytes: {MAX_BYTES}, when_full: block }}\n"
+        "    interval: 500ms\n    batch_size: 500\n    max_retry_backoff: 2s\n    shutdown_timeout: 30s\n    buffer: {{ max_records: 1000000, max_bytes: {MAX_BYTES}, when_full: block }}\n"
     );
     let mut service =
         FaultService::start(dir.path(), port, &config_yaml(port, &stores, &extra)).await;

@@ -25,12 +25,13 @@ use tokio_util::sync::CancellationToken;
 const PER_CALL: u64 = 100;
 const EVERY: Duration = Duration::from_millis(50);
 const LOAD_BEFORE_SIGTERM: Duration = Duration::from_secs(6);
-const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(20);
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(60);
 /// The service's grace for open connections before it flushes regardless (service.rs).
 const CONNECTION_GRACE: Duration = Duration::from_secs(2);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_under_load_writes_every_acknowledged_record_before_the_deadline() {
+    let _turn = fault_support::turn::wait_for_turn().await;
     let dir = tempfile::tempdir().expect("temp dir");
     let Some(stores) = Stores::new("sigterm", dir.path(), None) else {
         return;

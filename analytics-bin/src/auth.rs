@@ -80,11 +80,17 @@ impl ApiKeys {
     }
 
     /// Verifies a webhook's signature and body hash, and decodes it.
-    pub fn receive_webhook(&self, body: &str, authorization: &str) -> Result<WebhookEvent, AuthError> {
+    pub fn receive_webhook(
+        &self,
+        body: &str,
+        authorization: &str,
+    ) -> Result<WebhookEvent, AuthError> {
         let token = strip_bearer(authorization);
         let receiver = WebhookReceiver::new(self.verifier_for(token)?.clone());
         receiver.receive(body, token).map_err(|error| match error {
-            WebhookError::InvalidSignature | WebhookError::InvalidBase64(_) => AuthError::BodyHashMismatch,
+            WebhookError::InvalidSignature | WebhookError::InvalidBase64(_) => {
+                AuthError::BodyHashMismatch
+            }
             WebhookError::InvalidAuth(error) => AuthError::Invalid(describe_token_error(&error)),
             WebhookError::InvalidData(error) => AuthError::MalformedBody(error.to_string()),
         })

@@ -15,5 +15,5 @@ pub mod null_sink;
 pub mod recorder_service;
 pub mod replay;
 pub mod server;
-pub mod simulate;
 pub mod service;
+pub mod simulate;

@@ -13,7 +13,11 @@ fn livekit_analytics(args: &[&str], env_config: Option<&str>) -> Output {
 }
 
 fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
 
 const CONFIG: &str = "keys: {prodkey: very-secret-value}\nopenvidu:\n  analytics:\n    enabled: true\n    sinks:\n      sqlite: {path: /tmp/x.db}\n";
@@ -25,8 +29,14 @@ fn check_config_prints_the_effective_config_with_secrets_masked() {
     assert!(output.status.success(), "{printed}");
     assert!(!printed.contains("very-secret-value"), "{printed}");
     assert!(printed.contains("prodkey"), "{printed}");
-    assert!(printed.contains("# sinks compiled in:") && printed.contains("sqlite"), "{printed}");
-    assert!(printed.contains("# sinks configured: sqlite (sqlite)"), "{printed}");
+    assert!(
+        printed.contains("# sinks compiled in:") && printed.contains("sqlite"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("# sinks configured: sqlite (sqlite)"),
+        "{printed}"
+    );
 }
 
 #[test]
@@ -45,7 +55,11 @@ fn the_repository_config_yaml_is_valid() {
 #[test]
 fn an_unknown_key_fails_with_its_name() {
     let output = livekit_analytics(
-        &["check-config", "--config-body", "openvidu: {analytics: {enabled: true, flush_every: 1s}}"],
+        &[
+            "check-config",
+            "--config-body",
+            "openvidu: {analytics: {enabled: true, flush_every: 1s}}",
+        ],
         None,
     );
     assert_eq!(output.status.code(), Some(1));
@@ -62,16 +76,30 @@ fn no_config_at_all_says_how_to_give_one() {
 #[test]
 fn a_sink_type_not_compiled_in_names_the_feature() {
     let output = livekit_analytics(
-        &["check-config", "--config-body", "openvidu: {analytics: {sinks: {x: {type: cassandra}}}}"],
+        &[
+            "check-config",
+            "--config-body",
+            "openvidu: {analytics: {sinks: {x: {type: cassandra}}}}",
+        ],
         None,
     );
     assert_eq!(output.status.code(), Some(1));
-    assert!(text(&output).contains("--features cassandra"), "{}", text(&output));
+    assert!(
+        text(&output).contains("--features cassandra"),
+        "{}",
+        text(&output)
+    );
 }
 
 #[test]
 fn disabled_analytics_exit_at_once_with_one_line() {
-    let output = livekit_analytics(&["--config-body", "keys: {k: s}\nopenvidu: {analytics: {enabled: false}}"], None);
+    let output = livekit_analytics(
+        &[
+            "--config-body",
+            "keys: {k: s}\nopenvidu: {analytics: {enabled: false}}",
+        ],
+        None,
+    );
     assert!(output.status.success(), "{}", text(&output));
     assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 1);
     assert!(text(&output).contains("enabled is false"));
@@ -82,6 +110,12 @@ fn dev_mode_needs_no_config() {
     let output = livekit_analytics(&["--dev", "check-config"], None);
     let printed = text(&output);
     assert!(output.status.success(), "{printed}");
-    assert!(printed.contains("127.0.0.1:7890") && printed.contains("interval: 1s"), "{printed}");
-    assert!(!printed.contains("secret\n"), "the dev secret is masked too: {printed}");
+    assert!(
+        printed.contains("127.0.0.1:7890") && printed.contains("interval: 1s"),
+        "{printed}"
+    );
+    assert!(
+        !printed.contains("secret\n"),
+        "the dev secret is masked too: {printed}"
+    );
 }

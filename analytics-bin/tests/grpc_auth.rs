@@ -2,9 +2,9 @@
 //! metadata, signed with a key of `keys:`; anything else is UNAUTHENTICATED and stores
 //! nothing.
 
-mod support;
 #[path = "support/stream.rs"]
 mod stream;
+mod support;
 
 use livekit_protocol::{
     AnalyticsEvent, AnalyticsEventType, AnalyticsEvents, AnalyticsStat, AnalyticsStats,

@@ -3,9 +3,9 @@
 //! RESOURCE_EXHAUSTED; events with no room or participant are stored; a full queue is
 //! RESOURCE_EXHAUSTED.
 
-mod support;
 #[path = "support/stream.rs"]
 mod stream;
+mod support;
 
 use livekit_protocol::{
     AnalyticsEvent, AnalyticsEventType as T, AnalyticsEvents, ApiCallInfo, EgressInfo, IngressInfo,

@@ -2,9 +2,9 @@
 //! from a separate client is stored exactly: counts per type, ids, and stat documents with
 //! their streams and video layers; re-sending it stores nothing twice.
 
-mod support;
 #[path = "support/stream.rs"]
 mod stream;
+mod support;
 
 use std::collections::BTreeSet;
 

@@ -2,9 +2,9 @@
 //! and only once; bad tokens are 401 and store nothing; bad bodies are 400 naming the field,
 //! or 413 over the limit.
 
-mod support;
 #[path = "support/stream.rs"]
 mod stream;
+mod support;
 
 use std::collections::BTreeSet;
 

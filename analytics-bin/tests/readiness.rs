@@ -35,21 +35,35 @@ async fn an_unreachable_sink_is_reported_by_readyz_and_initialises_later() {
     let answer = loop {
         if let Ok(response) = http.get(format!("{base}/healthz")).send().await {
             assert!(response.status().is_success());
-            let readyz = http.get(format!("{base}/readyz")).send().await.expect("readyz");
-            break (readyz.status().as_u16(), readyz.text().await.unwrap_or_default());
+            let readyz = http
+                .get(format!("{base}/readyz"))
+                .send()
+                .await
+                .expect("readyz");
+            break (
+                readyz.status().as_u16(),
+                readyz.text().await.unwrap_or_default(),
+            );
         }
         assert!(Instant::now() < deadline, "service did not start");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(answer.0, 503);
-    assert!(answer.1.contains("\"local\""), "readyz names the sink: {}", answer.1);
+    assert!(
+        answer.1.contains("\"local\""),
+        "readyz names the sink: {}",
+        answer.1
+    );
 
     // Accepted while the sink is down: queued, not lost.
     let event = WebhookEvent {
         event: "room_started".into(),
         id: "EV_ready".into(),
         created_at: 1_750_000_000,
-        room: Some(Room { sid: "RM_ready".into(), ..Default::default() }),
+        room: Some(Room {
+            sid: "RM_ready".into(),
+            ..Default::default()
+        }),
         ..Default::default()
     };
     let body = serde_json::to_string(&event).expect("JSON");
@@ -66,7 +80,11 @@ async fn an_unreachable_sink_is_reported_by_readyz_and_initialises_later() {
     std::fs::remove_file(&blocker).expect("blocker removed");
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let readyz = http.get(format!("{base}/readyz")).send().await.expect("readyz");
+        let readyz = http
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .expect("readyz");
         if readyz.status().is_success() {
             break;
         }
@@ -77,10 +95,16 @@ async fn an_unreachable_sink_is_reported_by_readyz_and_initialises_later() {
     let deadline = Instant::now() + Duration::from_secs(10);
     while stored != 1 && Instant::now() < deadline {
         let mut db = TestService::open_sqlite(&db_path).await;
-        stored = sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(&mut db).await.unwrap_or(0);
+        stored = sqlx::query_scalar("SELECT COUNT(*) FROM events")
+            .fetch_one(&mut db)
+            .await
+            .unwrap_or(0);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(stored, 1, "the event queued while the sink was down is stored");
+    assert_eq!(
+        stored, 1,
+        "the event queued while the sink was down is stored"
+    );
     let _ = child.kill();
     let _ = child.wait();
 }

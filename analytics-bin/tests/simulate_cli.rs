@@ -2,9 +2,9 @@
 //! database ends up holding exactly what the closing summary reports; a wrong secret fails
 //! with a non-zero exit and stores nothing; time is compressed by --time-scale.
 
-mod support;
 #[path = "support/stream.rs"]
 mod stream;
+mod support;
 
 use std::{
     collections::BTreeMap,

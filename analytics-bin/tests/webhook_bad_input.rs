@@ -3,14 +3,20 @@
 mod support;
 
 use livekit_protocol::{Room, WebhookEvent};
-use support::{expired_webhook_token, sign_webhook, unsigned_webhook_token, TestService, API_KEY, API_SECRET};
+use support::{
+    expired_webhook_token, sign_webhook, unsigned_webhook_token, TestService, API_KEY, API_SECRET,
+};
 
 fn room_started(n: i64) -> WebhookEvent {
     WebhookEvent {
         event: "room_started".into(),
         id: format!("EV_bad_{n}"),
         created_at: 1_750_000_000 + n,
-        room: Some(Room { sid: format!("RM_{n}"), name: "r".into(), ..Default::default() }),
+        room: Some(Room {
+            sid: format!("RM_{n}"),
+            name: "r".into(),
+            ..Default::default()
+        }),
         ..Default::default()
     }
 }
@@ -23,9 +29,13 @@ fn body_of(event: &WebhookEvent) -> String {
 /// had queued would be stored too, so a count of 1 proves they stored nothing.
 async fn assert_only_the_good_webhook_is_stored(service: &TestService) {
     assert_eq!(service.post_webhook(&room_started(999)).await.status(), 200);
-    service.wait_for_count("SELECT COUNT(*) FROM events", 1).await;
+    service
+        .wait_for_count("SELECT COUNT(*) FROM events", 1)
+        .await;
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    service.wait_for_count("SELECT COUNT(*) FROM events", 1).await;
+    service
+        .wait_for_count("SELECT COUNT(*) FROM events", 1)
+        .await;
 }
 
 #[tokio::test]
@@ -34,18 +44,42 @@ async fn bad_tokens_and_signatures_get_401_and_store_nothing() {
     let body = body_of(&room_started(1));
     let cases = [
         ("missing token", None, "missing Authorization"),
-        ("garbage token", Some("not-a-jwt".to_owned()), "not a valid JWT"),
+        (
+            "garbage token",
+            Some("not-a-jwt".to_owned()),
+            "not a valid JWT",
+        ),
         (
             "wrong secret",
-            Some(sign_webhook(&body, API_KEY, "another-secret-of-sufficient-length")),
+            Some(sign_webhook(
+                &body,
+                API_KEY,
+                "another-secret-of-sufficient-length",
+            )),
             "signature does not match",
         ),
-        ("unknown key", Some(sign_webhook(&body, "otherkey", API_SECRET)), "unknown API key"),
-        ("expired token", Some(expired_webhook_token(&body, API_KEY, API_SECRET)), "expired"),
-        ("unsigned token", Some(unsigned_webhook_token(&body, API_KEY)), "not a valid JWT"),
+        (
+            "unknown key",
+            Some(sign_webhook(&body, "otherkey", API_SECRET)),
+            "unknown API key",
+        ),
+        (
+            "expired token",
+            Some(expired_webhook_token(&body, API_KEY, API_SECRET)),
+            "expired",
+        ),
+        (
+            "unsigned token",
+            Some(unsigned_webhook_token(&body, API_KEY)),
+            "not a valid JWT",
+        ),
         (
             "body hash mismatch",
-            Some(sign_webhook(&body_of(&room_started(2)), API_KEY, API_SECRET)),
+            Some(sign_webhook(
+                &body_of(&room_started(2)),
+                API_KEY,
+                API_SECRET,
+            )),
             "does not match the token's sha256",
         ),
     ];
@@ -58,7 +92,9 @@ async fn bad_tokens_and_signatures_get_401_and_store_nothing() {
     }
     let (_, metrics) = service.get_text("/metrics").await;
     assert!(
-        metrics.contains(r#"livekit_analytics_rejected_total{source="webhook",reason="body_hash_mismatch"} 1"#),
+        metrics.contains(
+            r#"livekit_analytics_rejected_total{source="webhook",reason="body_hash_mismatch"} 1"#
+        ),
         "{metrics}"
     );
     assert_only_the_good_webhook_is_stored(&service).await;
@@ -67,13 +103,20 @@ async fn bad_tokens_and_signatures_get_401_and_store_nothing() {
 #[tokio::test]
 async fn malformed_json_gets_400_with_the_reason() {
     let service = TestService::start("").await;
-    for body in ["{not json", r#"{"event": "room_started", "room": {"sid": 42}}"#, r#"{"event": 7}"#] {
+    for body in [
+        "{not json",
+        r#"{"event": "room_started", "room": {"sid": 42}}"#,
+        r#"{"event": 7}"#,
+    ] {
         let token = sign_webhook(body, API_KEY, API_SECRET);
         let response = service.post_raw_webhook(body.to_owned(), Some(token)).await;
         assert_eq!(response.status(), 400, "{body}");
         let answer: serde_json::Value = response.json().await.expect("JSON error answer");
         let error = answer["error"].as_str().unwrap_or_default();
-        assert!(error.starts_with("malformed webhook body"), "{body}: {answer}");
+        assert!(
+            error.starts_with("malformed webhook body"),
+            "{body}: {answer}"
+        );
     }
     assert_only_the_good_webhook_is_stored(&service).await;
 }
@@ -97,17 +140,25 @@ async fn the_default_body_limit_is_one_mebibyte() {
     event.room.as_mut().expect("room").metadata = "x".repeat(1024 * 1024 + 1);
     let body = body_of(&event);
     let token = sign_webhook(&body, API_KEY, API_SECRET);
-    assert_eq!(service.post_raw_webhook(body, Some(token)).await.status(), 413);
+    assert_eq!(
+        service.post_raw_webhook(body, Some(token)).await.status(),
+        413
+    );
 }
 
 #[tokio::test]
 async fn an_unknown_webhook_event_is_accepted_counted_and_not_stored() {
     let service = TestService::start("").await;
-    let unknown = WebhookEvent { event: "room_metadata_changed".into(), ..room_started(5) };
+    let unknown = WebhookEvent {
+        event: "room_metadata_changed".into(),
+        ..room_started(5)
+    };
     assert_eq!(service.post_webhook(&unknown).await.status(), 200);
     let (_, metrics) = service.get_text("/metrics").await;
     assert!(
-        metrics.contains(r#"livekit_analytics_ignored_total{source="webhook",reason="unknown_event"} 1"#),
+        metrics.contains(
+            r#"livekit_analytics_ignored_total{source="webhook",reason="unknown_event"} 1"#
+        ),
         "{metrics}"
     );
     assert_only_the_good_webhook_is_stored(&service).await;
@@ -116,11 +167,17 @@ async fn an_unknown_webhook_event_is_accepted_counted_and_not_stored() {
 #[tokio::test]
 async fn unknown_fields_in_a_webhook_are_ignored() {
     let service = TestService::start("").await;
-    let mut body: serde_json::Value = serde_json::from_str(&body_of(&room_started(6))).expect("JSON");
+    let mut body: serde_json::Value =
+        serde_json::from_str(&body_of(&room_started(6))).expect("JSON");
     body["someFutureField"] = serde_json::json!({"nested": true});
     body["room"]["anotherNewField"] = serde_json::json!(12);
     let body = body.to_string();
     let token = sign_webhook(&body, API_KEY, API_SECRET);
-    assert_eq!(service.post_raw_webhook(body, Some(token)).await.status(), 200);
-    service.wait_for_count("SELECT COUNT(*) FROM events", 1).await;
+    assert_eq!(
+        service.post_raw_webhook(body, Some(token)).await.status(),
+        200
+    );
+    service
+        .wait_for_count("SELECT COUNT(*) FROM events", 1)
+        .await;
 }

@@ -4,7 +4,8 @@
 mod support;
 
 use livekit_protocol::{
-    EgressInfo, EgressStatus, ParticipantInfo, Room, TrackInfo, TrackSource, TrackType, WebhookEvent,
+    EgressInfo, EgressStatus, ParticipantInfo, Room, TrackInfo, TrackSource, TrackType,
+    WebhookEvent,
 };
 use md5::{Digest, Md5};
 use sqlx::Row;
@@ -14,11 +15,21 @@ const ROOM: &str = "RM_lifecycle";
 const T0: i64 = 1_750_000_000;
 
 fn room() -> Room {
-    Room { sid: ROOM.into(), name: "standup".into(), creation_time: T0, ..Default::default() }
+    Room {
+        sid: ROOM.into(),
+        name: "standup".into(),
+        creation_time: T0,
+        ..Default::default()
+    }
 }
 
 fn participant(sid: &str, identity: &str) -> ParticipantInfo {
-    ParticipantInfo { sid: sid.into(), identity: identity.into(), joined_at: T0 + 1, ..Default::default() }
+    ParticipantInfo {
+        sid: sid.into(),
+        identity: identity.into(),
+        joined_at: T0 + 1,
+        ..Default::default()
+    }
 }
 
 fn track() -> TrackInfo {
@@ -31,47 +42,97 @@ fn track() -> TrackInfo {
 }
 
 fn egress(status: EgressStatus) -> EgressInfo {
-    EgressInfo { egress_id: "EG_rec".into(), room_id: ROOM.into(), room_name: "standup".into(), status: status as i32, ..Default::default() }
+    EgressInfo {
+        egress_id: "EG_rec".into(),
+        room_id: ROOM.into(),
+        room_name: "standup".into(),
+        status: status as i32,
+        ..Default::default()
+    }
 }
 
 fn webhook(n: i64, event: &str) -> WebhookEvent {
-    WebhookEvent { event: event.into(), id: format!("EV_{n}"), created_at: T0 + n, ..Default::default() }
+    WebhookEvent {
+        event: event.into(),
+        id: format!("EV_{n}"),
+        created_at: T0 + n,
+        ..Default::default()
+    }
 }
 
 /// The lifecycle, and for each webhook the stored type and the id recipe's key.
 fn lifecycle() -> Vec<(WebhookEvent, &'static str, String)> {
-    let with_room = |n, event| WebhookEvent { room: Some(room()), ..webhook(n, event) };
+    let with_room = |n, event| WebhookEvent {
+        room: Some(room()),
+        ..webhook(n, event)
+    };
     let with_participant = |n, event, sid: &str, identity| WebhookEvent {
         participant: Some(participant(sid, identity)),
         ..with_room(n, event)
     };
     vec![
-        (with_room(0, "room_started"), "ROOM_CREATED", format!("{ROOM}:ROOM_CREATED:{T0}")),
-        (with_participant(1, "participant_joined", "PA_alice", "alice"), "PARTICIPANT_ACTIVE", format!("{ROOM}:PA_alice:PARTICIPANT_ACTIVE:{}", T0 + 1)),
-        (with_participant(2, "participant_joined", "PA_bob", "bob"), "PARTICIPANT_ACTIVE", format!("{ROOM}:PA_bob:PARTICIPANT_ACTIVE:{}", T0 + 2)),
         (
-            WebhookEvent { track: Some(track()), ..with_participant(3, "track_published", "PA_alice", "alice") },
+            with_room(0, "room_started"),
+            "ROOM_CREATED",
+            format!("{ROOM}:ROOM_CREATED:{T0}"),
+        ),
+        (
+            with_participant(1, "participant_joined", "PA_alice", "alice"),
+            "PARTICIPANT_ACTIVE",
+            format!("{ROOM}:PA_alice:PARTICIPANT_ACTIVE:{}", T0 + 1),
+        ),
+        (
+            with_participant(2, "participant_joined", "PA_bob", "bob"),
+            "PARTICIPANT_ACTIVE",
+            format!("{ROOM}:PA_bob:PARTICIPANT_ACTIVE:{}", T0 + 2),
+        ),
+        (
+            WebhookEvent {
+                track: Some(track()),
+                ..with_participant(3, "track_published", "PA_alice", "alice")
+            },
             "TRACK_PUBLISHED",
             format!("{ROOM}:PA_alice:TR_cam:TRACK_PUBLISHED:{}", T0 + 3),
         ),
         (
-            WebhookEvent { egress_info: Some(egress(EgressStatus::EgressStarting)), ..webhook(4, "egress_started") },
+            WebhookEvent {
+                egress_info: Some(egress(EgressStatus::EgressStarting)),
+                ..webhook(4, "egress_started")
+            },
             "EGRESS_STARTED",
             format!("EG_rec:EGRESS_STARTED:{}", T0 + 4),
         ),
         (
-            WebhookEvent { track: Some(track()), ..with_participant(5, "track_unpublished", "PA_alice", "alice") },
+            WebhookEvent {
+                track: Some(track()),
+                ..with_participant(5, "track_unpublished", "PA_alice", "alice")
+            },
             "TRACK_UNPUBLISHED",
             format!("{ROOM}:PA_alice:TR_cam:TRACK_UNPUBLISHED:{}", T0 + 5),
         ),
         (
-            WebhookEvent { egress_info: Some(egress(EgressStatus::EgressComplete)), ..webhook(6, "egress_ended") },
+            WebhookEvent {
+                egress_info: Some(egress(EgressStatus::EgressComplete)),
+                ..webhook(6, "egress_ended")
+            },
             "EGRESS_ENDED",
             format!("EG_rec:EGRESS_ENDED:{}", T0 + 6),
         ),
-        (with_participant(7, "participant_left", "PA_alice", "alice"), "PARTICIPANT_LEFT", format!("{ROOM}:PA_alice:PARTICIPANT_LEFT:{}", T0 + 7)),
-        (with_participant(8, "participant_left", "PA_bob", "bob"), "PARTICIPANT_LEFT", format!("{ROOM}:PA_bob:PARTICIPANT_LEFT:{}", T0 + 8)),
-        (with_room(9, "room_finished"), "ROOM_ENDED", format!("{ROOM}:ROOM_ENDED:{}", T0 + 9)),
+        (
+            with_participant(7, "participant_left", "PA_alice", "alice"),
+            "PARTICIPANT_LEFT",
+            format!("{ROOM}:PA_alice:PARTICIPANT_LEFT:{}", T0 + 7),
+        ),
+        (
+            with_participant(8, "participant_left", "PA_bob", "bob"),
+            "PARTICIPANT_LEFT",
+            format!("{ROOM}:PA_bob:PARTICIPANT_LEFT:{}", T0 + 8),
+        ),
+        (
+            with_room(9, "room_finished"),
+            "ROOM_ENDED",
+            format!("{ROOM}:ROOM_ENDED:{}", T0 + 9),
+        ),
     ]
 }
 
@@ -81,9 +142,17 @@ async fn a_room_lifecycle_sent_as_webhooks_is_stored_in_sqlite() {
     let lifecycle = lifecycle();
     for (event, _, _) in &lifecycle {
         let response = service.post_webhook(event).await;
-        assert_eq!(response.status(), 200, "{}: {:?}", event.event, response.text().await);
+        assert_eq!(
+            response.status(),
+            200,
+            "{}: {:?}",
+            event.event,
+            response.text().await
+        );
     }
-    service.wait_for_count("SELECT COUNT(*) FROM events", lifecycle.len() as i64).await;
+    service
+        .wait_for_count("SELECT COUNT(*) FROM events", lifecycle.len() as i64)
+        .await;
 
     let mut db = service.db().await;
     let rows = sqlx::query("SELECT id, type, timestamp, room_sid, participant_sid, egress_id, data FROM events ORDER BY timestamp")
@@ -93,10 +162,16 @@ async fn a_room_lifecycle_sent_as_webhooks_is_stored_in_sqlite() {
     assert_eq!(rows.len(), lifecycle.len());
     for (row, (event, stored_type, id_key)) in rows.iter().zip(&lifecycle) {
         let id: String = row.get("id");
-        assert_eq!(id, hex::encode(Md5::digest(id_key.as_bytes())), "id of {}", event.event);
+        assert_eq!(
+            id,
+            hex::encode(Md5::digest(id_key.as_bytes())),
+            "id of {}",
+            event.event
+        );
         assert_eq!(row.get::<String, _>("type"), *stored_type);
         assert_eq!(row.get::<i64, _>("timestamp"), event.created_at * 1000);
-        let data: serde_json::Value = serde_json::from_str(&row.get::<String, _>("data")).expect("JSON data");
+        let data: serde_json::Value =
+            serde_json::from_str(&row.get::<String, _>("data")).expect("JSON data");
         assert_eq!(data["type"], *stored_type);
         assert_eq!(data["id"], event.id, "the webhook id is kept");
         assert_eq!(data["timestamp"]["seconds"], event.created_at);
@@ -128,9 +203,13 @@ async fn a_resent_webhook_is_stored_once() {
     }
     let (second, _, _) = lifecycle().remove(1);
     assert_eq!(service.post_webhook(&second).await.status(), 200);
-    service.wait_for_count("SELECT COUNT(*) FROM events", 2).await;
+    service
+        .wait_for_count("SELECT COUNT(*) FROM events", 2)
+        .await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    service.wait_for_count("SELECT COUNT(*) FROM events", 2).await;
+    service
+        .wait_for_count("SELECT COUNT(*) FROM events", 2)
+        .await;
 }
 
 #[tokio::test]
@@ -142,6 +221,12 @@ async fn sigterm_flushes_queued_webhooks_before_exit() {
         assert_eq!(service.post_webhook(event).await.status(), 200);
     }
     let status = service.terminate();
-    assert!(status.success(), "clean exit after flushing; log:\n{}", service.log());
-    service.wait_for_count("SELECT COUNT(*) FROM events", lifecycle.len() as i64).await;
+    assert!(
+        status.success(),
+        "clean exit after flushing; log:\n{}",
+        service.log()
+    );
+    service
+        .wait_for_count("SELECT COUNT(*) FROM events", lifecycle.len() as i64)
+        .await;
 }

@@ -23,10 +23,13 @@ pub async fn receive_webhook(
         .get(AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
-    let body = std::str::from_utf8(&body)
-        .map_err(|_| {
-            state.refuse(ApiError::bad_request(SOURCE, "malformed_body", "the body is not UTF-8 text"))
-        })?;
+    let body = std::str::from_utf8(&body).map_err(|_| {
+        state.refuse(ApiError::bad_request(
+            SOURCE,
+            "malformed_body",
+            "the body is not UTF-8 text",
+        ))
+    })?;
     let webhook = state
         .keys
         .receive_webhook(body, authorization)

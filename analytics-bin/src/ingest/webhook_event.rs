@@ -78,7 +78,10 @@ mod tests {
             ("room_finished", T::RoomEnded),
             ("participant_joined", T::ParticipantActive),
             ("participant_left", T::ParticipantLeft),
-            ("participant_connection_aborted", T::ParticipantConnectionAborted),
+            (
+                "participant_connection_aborted",
+                T::ParticipantConnectionAborted,
+            ),
             ("track_published", T::TrackPublished),
             ("track_unpublished", T::TrackUnpublished),
             ("egress_started", T::EgressStarted),
@@ -99,27 +102,52 @@ mod tests {
             event: "track_published".into(),
             id: "EV_1".into(),
             created_at: 1_700_000_000,
-            room: Some(Room { sid: "RM_1".into(), name: "r".into(), ..Default::default() }),
-            participant: Some(ParticipantInfo { sid: "PA_1".into(), identity: "a".into(), ..Default::default() }),
-            track: Some(TrackInfo { sid: "TR_1".into(), ..Default::default() }),
+            room: Some(Room {
+                sid: "RM_1".into(),
+                name: "r".into(),
+                ..Default::default()
+            }),
+            participant: Some(ParticipantInfo {
+                sid: "PA_1".into(),
+                identity: "a".into(),
+                ..Default::default()
+            }),
+            track: Some(TrackInfo {
+                sid: "TR_1".into(),
+                ..Default::default()
+            }),
             ..Default::default()
         };
         let event = to_analytics_event(webhook).expect("stored event");
         assert_eq!(event.id, "EV_1");
         assert_eq!(event.r#type, T::TrackPublished as i32);
         assert_eq!(event.timestamp.map(|t| t.seconds), Some(1_700_000_000));
-        assert_eq!((event.room_id.as_str(), event.participant_id.as_str(), event.track_id.as_str()), ("RM_1", "PA_1", "TR_1"));
+        assert_eq!(
+            (
+                event.room_id.as_str(),
+                event.participant_id.as_str(),
+                event.track_id.as_str()
+            ),
+            ("RM_1", "PA_1", "TR_1")
+        );
     }
 
     #[test]
     fn egress_webhooks_take_the_room_from_the_egress() {
         let webhook = WebhookEvent {
             event: "egress_started".into(),
-            egress_info: Some(EgressInfo { egress_id: "EG_1".into(), room_id: "RM_1".into(), ..Default::default() }),
+            egress_info: Some(EgressInfo {
+                egress_id: "EG_1".into(),
+                room_id: "RM_1".into(),
+                ..Default::default()
+            }),
             ..Default::default()
         };
         let event = to_analytics_event(webhook).expect("stored event");
-        assert_eq!((event.egress_id.as_str(), event.room_id.as_str()), ("EG_1", "RM_1"));
+        assert_eq!(
+            (event.egress_id.as_str(), event.room_id.as_str()),
+            ("EG_1", "RM_1")
+        );
         assert!(event.room.is_none());
     }
 }

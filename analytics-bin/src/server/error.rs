@@ -20,7 +20,11 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn bad_request(source: &'static str, reason: &'static str, message: impl Into<String>) -> ApiError {
+    pub fn bad_request(
+        source: &'static str,
+        reason: &'static str,
+        message: impl Into<String>,
+    ) -> ApiError {
         ApiError {
             status: StatusCode::BAD_REQUEST,
             source,
@@ -55,11 +59,16 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         tracing::debug!(source = self.source, reason = self.reason, status = %self.status, message = %self.message, "request refused");
-        let mut response = (self.status, Json(json!({ "error": self.message, "reason": self.reason }))).into_response();
+        let mut response = (
+            self.status,
+            Json(json!({ "error": self.message, "reason": self.reason })),
+        )
+            .into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
         }
         response
     }

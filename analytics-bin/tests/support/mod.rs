@@ -58,7 +58,12 @@ impl TestService {
     }
 
     /// Starts the binary with a whole config file text.
-    pub async fn start_with_config(dir: tempfile::TempDir, db_path: PathBuf, port: u16, config: &str) -> TestService {
+    pub async fn start_with_config(
+        dir: tempfile::TempDir,
+        db_path: PathBuf,
+        port: u16,
+        config: &str,
+    ) -> TestService {
         let config_path = dir.path().join("config.yaml");
         std::fs::write(&config_path, config).expect("config written");
         let log = std::fs::File::create(dir.path().join("service.log")).expect("log file");
@@ -85,7 +90,12 @@ impl TestService {
     async fn wait_until_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
-            if let Ok(response) = self.http.get(format!("{}/readyz", self.base_url)).send().await {
+            if let Ok(response) = self
+                .http
+                .get(format!("{}/readyz", self.base_url))
+                .send()
+                .await
+            {
                 if response.status().is_success() {
                     return;
                 }
@@ -109,7 +119,11 @@ impl TestService {
     }
 
     /// Posts a webhook body with the given `Authorization` value (or none).
-    pub async fn post_raw_webhook(&self, body: String, authorization: Option<String>) -> reqwest::Response {
+    pub async fn post_raw_webhook(
+        &self,
+        body: String,
+        authorization: Option<String>,
+    ) -> reqwest::Response {
         let mut request = self
             .http
             .post(format!("{}/webhook", self.base_url))
@@ -124,7 +138,12 @@ impl TestService {
 
     /// The text of `GET path`.
     pub async fn get_text(&self, path: &str) -> (u16, String) {
-        let response = self.http.get(format!("{}{path}", self.base_url)).send().await.expect("request sent");
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base_url))
+            .send()
+            .await
+            .expect("request sent");
         let status = response.status().as_u16();
         (status, response.text().await.unwrap_or_default())
     }
@@ -151,7 +170,10 @@ impl TestService {
         while Instant::now() < deadline {
             if self.db_path.exists() {
                 let mut db = self.db().await;
-                last = sqlx::query_scalar(sql).fetch_one(&mut db).await.unwrap_or(-1);
+                last = sqlx::query_scalar(sql)
+                    .fetch_one(&mut db)
+                    .await
+                    .unwrap_or(-1);
                 let _ = db.close().await;
                 if last == expected {
                     return;
@@ -159,7 +181,10 @@ impl TestService {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("`{sql}` returned {last}, expected {expected}; log:\n{}", self.log());
+        panic!(
+            "`{sql}` returned {last}, expected {expected}; log:\n{}",
+            self.log()
+        );
     }
 
     /// Sends SIGTERM and waits for the exit.
@@ -208,7 +233,9 @@ pub fn unsigned_webhook_token(body: &str, key: &str) -> String {
     let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body.as_bytes()));
     let url = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let header = url.encode(br#"{"alg":"none","typ":"JWT"}"#);
-    let claims = url.encode(serde_json::json!({ "iss": key, "nbf": now, "exp": now + 300, "sha256": hash }).to_string());
+    let claims = url.encode(
+        serde_json::json!({ "iss": key, "nbf": now, "exp": now + 300, "sha256": hash }).to_string(),
+    );
     format!("{header}.{claims}.")
 }
 
@@ -221,7 +248,10 @@ pub fn hs256_jwt(claims: &serde_json::Value, secret: &str) -> String {
     let signing_input = format!("{header}.{payload}");
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
     mac.update(signing_input.as_bytes());
-    format!("{signing_input}.{}", url.encode(mac.finalize().into_bytes()))
+    format!(
+        "{signing_input}.{}",
+        url.encode(mac.finalize().into_bytes())
+    )
 }
 
 fn unix_now() -> u64 {

@@ -94,6 +94,18 @@ fn config(max_records: usize, when_full: WhenFull) -> AnalyticsConfig {
     }
 }
 
+/// [`config`] in `block` mode with a disk buffer in `dir`.
+fn disk_config(dir: &std::path::Path, max_records: usize) -> AnalyticsConfig {
+    let memory = config(max_records, WhenFull::Block);
+    AnalyticsConfig {
+        buffer: BufferConfig {
+            dir: Some(dir.to_owned()),
+            ..memory.buffer.clone()
+        },
+        ..memory
+    }
+}
+
 fn records() -> Vec<Record> {
     testkit_records(SystemTime::now())
 }
@@ -311,13 +323,7 @@ async fn a_full_batch_is_written_without_waiting_for_the_interval() {
 #[tokio::test(start_paused = true)]
 async fn with_a_disk_buffer_what_was_not_written_is_written_after_a_restart() {
     let dir = tempfile::tempdir().expect("dir");
-    let config = AnalyticsConfig {
-        buffer: BufferConfig {
-            dir: Some(dir.path().to_owned()),
-            ..config(100, WhenFull::Block).buffer
-        },
-        ..config(100, WhenFull::Block)
-    };
+    let config = disk_config(dir.path(), 100);
     let records = records();
     let expected: BTreeSet<String> = ids(&records).into_iter().collect();
     let down = Arc::new(MemorySink {
@@ -352,13 +358,7 @@ async fn with_a_disk_buffer_what_was_not_written_is_written_after_a_restart() {
 #[tokio::test(start_paused = true)]
 async fn a_full_disk_buffer_refuses_in_block_mode() {
     let dir = tempfile::tempdir().expect("dir");
-    let config = AnalyticsConfig {
-        buffer: BufferConfig {
-            dir: Some(dir.path().to_owned()),
-            ..config(5, WhenFull::Block).buffer
-        },
-        ..config(5, WhenFull::Block)
-    };
+    let config = disk_config(dir.path(), 5);
     let down = Arc::new(MemorySink {
         always_unavailable: true,
         ..Default::default()

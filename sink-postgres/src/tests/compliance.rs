@@ -8,7 +8,7 @@ use std::{
 
 use analytics_core::{
     record::Record,
-    testkit::{run_fixer_compliance, run_sink_compliance, ComplianceTarget},
+    testkit::{run_fixer_compliance, run_sink_compliance, ComplianceTarget, TargetFactory},
     Sink,
 };
 
@@ -21,14 +21,16 @@ fn spoil(mut record: Record) -> Record {
     record
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn compliance_suite_passes() {
+/// Runs a compliance suite with a fresh schema per case, and drops the schemas afterwards.
+async fn run_in_fresh_schemas<F: std::future::Future<Output = ()>>(
+    suite: impl FnOnce(TargetFactory) -> F,
+) {
     if TestSchema::new().await.is_none() {
         return;
     }
     let schemas: Arc<Mutex<Vec<TestSchema>>> = Arc::default();
     let created = schemas.clone();
-    run_sink_compliance(Box::new(move || {
+    suite(Box::new(move || {
         let created = created.clone();
         Box::pin(async move {
             let schema = TestSchema::new().await.expect("server URL set");
@@ -49,30 +51,13 @@ async fn compliance_suite_passes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compliance_suite_passes() {
+    run_in_fresh_schemas(run_sink_compliance).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fixer_compliance_suite_passes() {
-    if TestSchema::new().await.is_none() {
-        return;
-    }
-    let schemas: Arc<Mutex<Vec<TestSchema>>> = Arc::default();
-    let created = schemas.clone();
-    run_fixer_compliance(Box::new(move || {
-        let created = created.clone();
-        Box::pin(async move {
-            let schema = TestSchema::new().await.expect("server URL set");
-            let target = ComplianceTarget {
-                sink: schema.sink(),
-                probe: schema.probe(),
-                spoil,
-            };
-            created.lock().expect("not poisoned").push(schema);
-            target
-        })
-    }))
-    .await;
-    let schemas = std::mem::take(&mut *schemas.lock().expect("not poisoned"));
-    for schema in schemas {
-        schema.drop().await;
-    }
+    run_in_fresh_schemas(run_fixer_compliance).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,6 +5,7 @@
 use std::{process::ExitCode, sync::Arc, time::Duration};
 
 use analytics_core::{registry::build_sinks, Metrics, Pipeline};
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 use crate::{
@@ -80,6 +81,12 @@ async fn serve(source: ConfigSource) -> Result<ExitCode, String> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut server = tokio::spawn(async move {
         let mut stop_rx = stop_rx;
+        // No Nagle delay: HTTP/2 flow-control updates and gRPC answers go out at once.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %error, "cannot set TCP_NODELAY");
+            }
+        });
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 let _ = stop_rx.wait_for(|stop| *stop).await;

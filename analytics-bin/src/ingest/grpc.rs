@@ -1,10 +1,16 @@
 //! gRPC `livekit.AnalyticsRecorderService`: LiveKit's analytics stream. Each message is
-//! admitted as it arrives (a stream may stay open for days); the stream is authenticated
-//! once, by the access token in its `authorization` metadata.
+//! admitted as soon as it is converted (a stream may stay open for days); the stream is
+//! authenticated once, by the access token in its `authorization` metadata.
+//!
+//! A stream is read and decoded on its handler's task while its messages are converted and
+//! admitted, in order, on a second task: one busy stream keeps two cores at work.
 
 use std::sync::Arc;
 
-use livekit_protocol::{AnalyticsEvents, AnalyticsNodeRooms, AnalyticsStats};
+use livekit_protocol::{
+    AnalyticsEvent, AnalyticsEvents, AnalyticsNodeRooms, AnalyticsStat, AnalyticsStats,
+};
+use tokio::{sync::mpsc, task::JoinError};
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::{
@@ -20,6 +26,9 @@ use crate::{
 };
 
 const SOURCE: &str = "grpc";
+
+/// Messages read ahead of the one being converted (each at most `max_message_bytes`).
+const READ_AHEAD: usize = 2;
 
 /// The service: admits events and stats into the pipeline, keeps node room states.
 #[derive(Clone)]
@@ -81,15 +90,59 @@ impl AnalyticsRecorder {
         to_status(&self.state.refuse(error))
     }
 
-    fn admit(
-        &self,
-        events: Vec<livekit_protocol::AnalyticsEvent>,
-        stats: Vec<livekit_protocol::AnalyticsStat>,
-    ) -> Result<(), Status> {
+    fn admit(&self, events: Vec<AnalyticsEvent>, stats: Vec<AnalyticsStat>) -> Result<(), Status> {
         admit(&self.state, SOURCE, events, stats)
             .map(|_| ())
             .map_err(|error| self.refuse(error))
     }
+
+    /// Reads every message of `stream` and has a second task convert and admit them in
+    /// order. Ends with the first refusal or stream error; messages read before a stream
+    /// error are still admitted.
+    async fn consume<T: Send + 'static>(
+        &self,
+        mut stream: Streaming<T>,
+        split: fn(T) -> (Vec<AnalyticsEvent>, Vec<AnalyticsStat>),
+    ) -> Result<(), Status> {
+        let (sender, mut receiver) = mpsc::channel::<T>(READ_AHEAD);
+        let recorder = self.clone();
+        let mut converter = tokio::spawn(async move {
+            while let Some(message) = receiver.recv().await {
+                let (events, stats) = split(message);
+                recorder.admit(events, stats)?;
+            }
+            Ok(())
+        });
+        let read_error = loop {
+            tokio::select! {
+                biased;
+                // The converter only stops early on a refusal.
+                refused = &mut converter => return converter_result(refused),
+                message = self.next_message(&mut stream) => match message {
+                    Ok(Some(message)) => {
+                        if sender.send(message).await.is_err() {
+                            break None;
+                        }
+                    }
+                    Ok(None) => break None,
+                    Err(status) => break Some(status),
+                },
+            }
+        };
+        drop(sender);
+        let converted = converter_result(converter.await);
+        match read_error {
+            Some(status) => Err(status),
+            None => converted,
+        }
+    }
+}
+
+fn converter_result(joined: Result<Result<(), Status>, JoinError>) -> Result<(), Status> {
+    joined.unwrap_or_else(|error| {
+        tracing::error!(error = %error, "gRPC ingest: the converting task failed");
+        Err(Status::internal("the message could not be converted"))
+    })
 }
 
 #[tonic::async_trait]
@@ -99,10 +152,10 @@ impl AnalyticsRecorderService for AnalyticsRecorder {
         request: Request<Streaming<AnalyticsStats>>,
     ) -> Result<Response<Empty>, Status> {
         self.authenticate(&request)?;
-        let mut stream = request.into_inner();
-        while let Some(message) = self.next_message(&mut stream).await? {
-            self.admit(Vec::new(), message.stats)?;
-        }
+        self.consume(request.into_inner(), |message: AnalyticsStats| {
+            (Vec::new(), message.stats)
+        })
+        .await?;
         Ok(Response::new(()))
     }
 
@@ -111,10 +164,10 @@ impl AnalyticsRecorderService for AnalyticsRecorder {
         request: Request<Streaming<AnalyticsEvents>>,
     ) -> Result<Response<Empty>, Status> {
         self.authenticate(&request)?;
-        let mut stream = request.into_inner();
-        while let Some(message) = self.next_message(&mut stream).await? {
-            self.admit(message.events, Vec::new())?;
-        }
+        self.consume(request.into_inner(), |message: AnalyticsEvents| {
+            (message.events, Vec::new())
+        })
+        .await?;
         Ok(Response::new(()))
     }
 

@@ -157,7 +157,12 @@ impl AnalyticsSender {
                 }
             }
         }
-        let mut tick = tokio::time::interval(self.settings.interval);
+        // The first write comes one interval after start, not at once: records that arrive
+        // while a slow sink initialises wait for the interval like any others.
+        let mut tick = tokio::time::interval_at(
+            tokio::time::Instant::now() + self.settings.interval,
+            self.settings.interval,
+        );
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut expire_tick = tokio::time::interval(EXPIRE_EVERY);
         loop {

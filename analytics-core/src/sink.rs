@@ -37,6 +37,14 @@ pub trait Sink: Send + Sync {
         None
     }
 
+    /// How many batches the sender may write at once from a memory queue (a disk-buffered
+    /// sink always gets one at a time). More than one keeps the database busy while the
+    /// service reads the last answer and prepares the next batch; allow it only when
+    /// concurrent batches keep the order that matters, as one ordered connection does.
+    fn batches_in_flight(&self) -> usize {
+        1
+    }
+
     /// Delete records whose expiry time is before `now`, for stores without native expiry.
     /// Returns how many records went away.
     async fn expire(&self, _now: SystemTime) -> Result<u64, SinkError> {

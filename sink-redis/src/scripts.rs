@@ -14,31 +14,32 @@ use redis::{Cmd, Script};
 /// `KEYS[1]` = the stream, `KEYS[1 + i]` = the marker of record `i`.
 /// `ARGV[1]` = TTL in ms, `ARGV[2]` = the type field name (`type` / `kind`), then per record
 /// `id`, type, `room_sid`, `data`.
-/// Returns one string per record: `+<entry id>` added, `=<entry id>` already there,
-/// `!<error>` refused by Redis (nothing written for that record).
+/// Returns one string per record: `+` added, `=<entry id>` already there, `!<error>`
+/// refused by Redis (nothing written for that record).
+///
+/// New records are the common case, so each costs two calls: `XADD`, then `SET NX` of the
+/// marker to the new entry id. When the marker was already there (a re-sent record), the
+/// new entry is deleted again in the same script, so no reader ever sees it.
 const APPEND: &str = r#"
 local ttl = ARGV[1]
 local type_field = ARGV[2]
+local stream = KEYS[1]
 local out = {}
 for i = 2, #KEYS do
   local base = 3 + (i - 2) * 4
-  local existing = redis.call('GET', KEYS[i])
-  if existing then
-    out[#out + 1] = '=' .. existing
+  local entry = redis.pcall('XADD', stream, '*', 'id', ARGV[base], type_field, ARGV[base + 1],
+    'room_sid', ARGV[base + 2], 'data', ARGV[base + 3])
+  if type(entry) == 'table' and entry.err then
+    out[#out + 1] = '!' .. entry.err
+  elseif redis.call('SET', KEYS[i], entry, 'NX', 'PX', ttl) then
+    out[#out + 1] = '+'
   else
-    local entry = redis.pcall('XADD', KEYS[1], '*', 'id', ARGV[base], type_field, ARGV[base + 1],
-      'room_sid', ARGV[base + 2], 'data', ARGV[base + 3])
-    if type(entry) == 'table' and entry.err then
-      out[#out + 1] = '!' .. entry.err
-    else
-      redis.call('SET', KEYS[i], entry, 'PX', ttl)
-      out[#out + 1] = '+' .. entry
-    end
+    redis.call('XDEL', stream, entry)
+    out[#out + 1] = '=' .. redis.call('GET', KEYS[i])
   end
 end
 return out
 "#;
-
 /// Applies active-entity changes. A closed entity gets a tombstone, so an open that comes
 /// again (a retry, a re-sent batch) after its close does not bring it back: LiveKit never
 /// reuses a room, participant, egress or ingress id.

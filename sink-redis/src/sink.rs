@@ -126,6 +126,13 @@ impl Sink for RedisSink {
         Ok(())
     }
 
+    /// Two: the second batch's commands wait in the same connection (or, on a cluster, the
+    /// same node connection) behind the first's, so Redis runs them in queue order and
+    /// never waits for the service between batches.
+    fn batches_in_flight(&self) -> usize {
+        2
+    }
+
     async fn send_batch(&self, batch: &Batch) -> Result<(), SinkError> {
         if batch.is_empty() {
             return Ok(());

@@ -4,11 +4,13 @@
 
 mod active_entity_store;
 mod config;
+mod connect_options;
 mod schema;
 mod sink;
 mod writer;
 
 pub use config::SqliteConfig;
+pub use connect_options::connect_options;
 pub use sink::SqliteSink;
 
 use std::sync::Arc;

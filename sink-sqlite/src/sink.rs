@@ -1,20 +1,14 @@
 //! [`SqliteSink`]: opens the file lazily, migrates it, writes batches, expires records and
 //! offers its tables to the active-entities fixer.
 
-use std::{
-    str::FromStr,
-    time::{Duration, SystemTime},
-};
+use std::time::SystemTime;
 
 use analytics_core::{fixer::ActiveEntityStore, record::unix_millis, Batch, Sink, SinkError};
 use async_trait::async_trait;
-use sqlx::{
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-    SqlitePool,
-};
+use sqlx::{sqlite::SqlitePoolOptions, SqlitePool};
 use tokio::sync::OnceCell;
 
-use crate::{config::SqliteConfig, schema, writer};
+use crate::{config::SqliteConfig, connect_options::connect_options, schema, writer};
 
 /// Rows deleted per expiry statement, so that expiry never holds the write lock for long.
 const EXPIRE_CHUNK: i64 = 5000;
@@ -50,13 +44,7 @@ impl SqliteSink {
                         ))
                     })?;
                 }
-                let options = SqliteConnectOptions::from_str("sqlite://")
-                    .map_err(SinkError::unavailable)?
-                    .filename(&self.config.path)
-                    .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(10));
+                let options = connect_options(&self.config.path).map_err(SinkError::unavailable)?;
                 SqlitePoolOptions::new()
                     .max_connections(4)
                     .connect_with(options)

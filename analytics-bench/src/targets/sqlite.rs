@@ -1,18 +1,14 @@
 //! SQLite: the baseline is one transaction of multi-row `INSERT ... ON CONFLICT DO NOTHING`
-//! statements, 100 prepared rows each, on one connection (WAL, synchronous NORMAL, as the
-//! sink opens the file), into tables and indexes the sink set up.
+//! statements, 100 prepared rows each, on one connection opened as the sink opens its file
+//! ([`sink_sqlite::connect_options`]), into tables and indexes the sink set up.
 
 use std::{
     path::{Path, PathBuf},
-    str::FromStr,
     time::{Duration, Instant},
 };
 
 use analytics_core::{Record, RecordKind};
-use sqlx::{
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-    AssertSqlSafe, Connection, SqlitePool,
-};
+use sqlx::{sqlite::SqlitePoolOptions, AssertSqlSafe, Connection, SqlitePool};
 
 use super::Namespace;
 
@@ -24,12 +20,8 @@ pub fn path(dir: &Path, namespace: &Namespace) -> PathBuf {
 }
 
 async fn pool(path: &Path) -> Result<SqlitePool, String> {
-    let options = SqliteConnectOptions::from_str("sqlite://")
-        .map_err(|error| format!("sqlite: {error}"))?
-        .filename(path)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(10));
+    // Opened as the sink opens its file (same journal, cache and checkpoint settings).
+    let options = sink_sqlite::connect_options(path).map_err(|error| format!("sqlite: {error}"))?;
     SqlitePoolOptions::new()
         .max_connections(1)
         .connect_with(options)

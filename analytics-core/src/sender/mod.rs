@@ -3,6 +3,8 @@
 //! holding other sinks back, and drained on shutdown within a deadline.
 
 mod backoff;
+#[cfg(test)]
+mod in_flight_tests;
 pub(crate) mod queue;
 pub(crate) mod sink_queue;
 #[cfg(test)]
@@ -16,6 +18,7 @@ use std::{
     time::{Duration, Instant, SystemTime},
 };
 
+use futures::{stream::FuturesOrdered, StreamExt};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
@@ -201,16 +204,35 @@ impl AnalyticsSender {
         }
     }
 
-    /// Writes full batches (or everything, with `all`) until the queue has less to give.
+    /// Writes full batches (or everything, with `all`) until the queue has less to give,
+    /// up to [`Sink::batches_in_flight`] at once, started in queue order.
     async fn flush(
         &self,
         all: bool,
         shutdown: &CancellationToken,
         deadline: &watch::Receiver<Option<Instant>>,
     ) {
-        while let Some(batch) = self.queue.take_batch(all, &self.name) {
-            if !self.write_with_retry(batch, shutdown, deadline).await {
-                return;
+        let in_flight = if self.queue.takes_batches_in_flight() {
+            self.sink.batches_in_flight().max(1)
+        } else {
+            1
+        };
+        let mut writes = FuturesOrdered::new();
+        let mut stopped = false;
+        loop {
+            while !stopped && writes.len() < in_flight {
+                match self.queue.take_batch(all, &self.name) {
+                    Some(batch) => {
+                        writes.push_back(self.write_with_retry(batch, shutdown, deadline))
+                    }
+                    None => break,
+                }
+            }
+            match writes.next().await {
+                // The shutdown deadline passed: let the writes under way end, start no more.
+                Some(false) => stopped = true,
+                Some(true) => {}
+                None => return,
             }
         }
     }

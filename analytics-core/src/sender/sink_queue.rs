@@ -53,6 +53,12 @@ impl SinkQueue {
         }
     }
 
+    /// Whether several batches may be taken before the first is settled (a disk queue
+    /// tracks one batch in flight: its cursor moves when that batch is done).
+    pub(crate) fn takes_batches_in_flight(&self) -> bool {
+        matches!(self, SinkQueue::Memory(_))
+    }
+
     pub(crate) fn take_batch(&self, all: bool, sink: &str) -> Option<Batch> {
         match self {
             SinkQueue::Memory(queue) => queue.take_batch(all),

@@ -1,0 +1,115 @@
+//! Tests of [`crate::Sink::batches_in_flight`]: a sink that allows two batches at once gets
+//! two from a memory queue, every record once; a disk-buffered sink gets one at a time.
+
+use std::{
+    collections::BTreeSet,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex,
+    },
+    time::{Duration, SystemTime},
+};
+
+use async_trait::async_trait;
+
+use crate::{
+    config::{AnalyticsConfig, BufferConfig, WhenFull},
+    testkit_records, Admission, Batch, Metrics, Pipeline, Sink, SinkError,
+};
+
+/// Takes 100 ms per batch and remembers how many batches it was given at once.
+struct SlowSink {
+    in_flight: usize,
+    writing: AtomicUsize,
+    most_at_once: AtomicUsize,
+    stored: Mutex<Vec<String>>,
+}
+
+impl SlowSink {
+    fn new(in_flight: usize) -> Arc<SlowSink> {
+        Arc::new(SlowSink {
+            in_flight,
+            writing: AtomicUsize::new(0),
+            most_at_once: AtomicUsize::new(0),
+            stored: Mutex::new(Vec::new()),
+        })
+    }
+}
+
+#[async_trait]
+impl Sink for SlowSink {
+    async fn initialize(&self) -> Result<(), SinkError> {
+        Ok(())
+    }
+
+    fn batches_in_flight(&self) -> usize {
+        self.in_flight
+    }
+
+    async fn send_batch(&self, batch: &Batch) -> Result<(), SinkError> {
+        let now = self.writing.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most_at_once.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        self.stored
+            .lock()
+            .expect("lock")
+            .extend(batch.iter().map(|record| record.id.clone()));
+        self.writing.fetch_sub(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+fn config(dir: Option<&std::path::Path>) -> AnalyticsConfig {
+    AnalyticsConfig {
+        interval: Duration::from_millis(100),
+        batch_size: 2,
+        buffer: BufferConfig {
+            max_records: 1000,
+            when_full: WhenFull::Block,
+            dir: dir.map(ToOwned::to_owned),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// Admits the sample records, shuts down, and returns how many batches the sink had at once.
+async fn write_all(sink: Arc<SlowSink>, config: &AnalyticsConfig) -> usize {
+    let records = testkit_records(SystemTime::now());
+    let expected: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
+    assert!(expected.len() >= 6, "enough records for three batches");
+    let (pipeline, _) = Pipeline::open(
+        vec![("slow".into(), sink.clone())],
+        config,
+        Arc::new(Metrics::new()),
+    )
+    .expect("opens");
+    assert_eq!(pipeline.admit(records, "test"), Admission::Accepted);
+    assert_eq!(pipeline.shutdown().await.unwritten(), 0);
+    let stored = sink.stored.lock().expect("lock").clone();
+    assert_eq!(stored.len(), expected.len(), "every record written once");
+    assert_eq!(
+        stored.into_iter().collect::<BTreeSet<_>>(),
+        expected.into_iter().collect::<BTreeSet<_>>()
+    );
+    sink.most_at_once.load(Ordering::SeqCst)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sink_that_allows_two_batches_gets_two_at_once() {
+    assert_eq!(write_all(SlowSink::new(2), &config(None)).await, 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sink_that_allows_one_batch_gets_one_at_a_time() {
+    assert_eq!(write_all(SlowSink::new(1), &config(None)).await, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_disk_buffered_sink_gets_one_batch_at_a_time() {
+    let dir = tempfile::tempdir().expect("dir");
+    assert_eq!(
+        write_all(SlowSink::new(2), &config(Some(dir.path()))).await,
+        1
+    );
+}

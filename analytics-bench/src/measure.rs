@@ -196,7 +196,9 @@ async fn push_and_wait(
     let pusher = Pusher::connect(&service.url).await?;
     let (events, stats) = (dataset.events.clone(), dataset.stats.clone());
     let started = Instant::now();
-    let push = tokio::spawn(async move { pusher.push(events, stats).await });
+    let mut push = Some(tokio::spawn(
+        async move { pusher.push(events, stats).await },
+    ));
     let target = dataset.len() as f64;
     let mut last = (0.0, Instant::now());
     loop {
@@ -210,16 +212,23 @@ async fn push_and_wait(
             return Err(format!("stalled at {done} of {target} records ({counter})"));
         }
         service.check_alive()?;
-        if push.is_finished() && done == 0.0 {
-            // Let the push's own error (if any) explain the lack of progress.
-            let pushed = push.await.map_err(|error| format!("push task: {error}"))?;
-            pushed?;
-            return Err(format!("nothing counted in {counter} after the push ended"));
+        if let Some(pushing) = push.as_mut() {
+            if pushing.is_finished() {
+                // A failed push explains a lack of progress; a finished one leaves the
+                // service to write (the first batch may take a while on a slow database).
+                pushing
+                    .await
+                    .map_err(|error| format!("push task: {error}"))??;
+                push = None;
+            }
         }
         tokio::time::sleep(POLL).await;
     }
     let elapsed = started.elapsed();
-    push.await
-        .map_err(|error| format!("push task: {error}"))??;
+    if let Some(pushing) = push {
+        pushing
+            .await
+            .map_err(|error| format!("push task: {error}"))??;
+    }
     Ok((elapsed, service.peak_rss()?))
 }

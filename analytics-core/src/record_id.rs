@@ -63,12 +63,19 @@ pub fn stat_id(stat: &AnalyticsStat) -> String {
 /// Decimal seconds, immediately followed by decimal nanos when nanos > 0.
 fn push_timestamp(key: &mut String, timestamp: Option<&Timestamp>) {
     let (seconds, nanos) = timestamp.map_or((0, 0), |t| (t.seconds, t.nanos));
-    key.push_str(&seconds.to_string());
+    let mut digits = itoa::Buffer::new();
+    key.push_str(digits.format(seconds));
     if nanos > 0 {
-        key.push_str(&nanos.to_string());
+        key.push_str(digits.format(nanos));
     }
 }
 
 fn md5_hex(key: &str) -> String {
-    hex::encode(Md5::digest(key.as_bytes()))
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(32);
+    for byte in Md5::digest(key.as_bytes()) {
+        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    hex
 }

@@ -1,5 +1,6 @@
-//! Tests of [`crate::Sink::batches_in_flight`]: a sink that allows two batches at once gets
-//! two from a memory queue, every record once; a disk-buffered sink gets one at a time.
+//! Tests of how a sender hands batches to a slow sink: [`crate::Sink::batches_in_flight`]
+//! (two at once from a memory queue when the sink allows it, one from a disk buffer), and
+//! the shutdown deadline holding even while a long backlog is being written.
 
 use std::{
     collections::BTreeSet,
@@ -112,4 +113,34 @@ async fn a_disk_buffered_sink_gets_one_batch_at_a_time() {
         write_all(SlowSink::new(2), &config(Some(dir.path()))).await,
         1
     );
+}
+
+#[tokio::test]
+async fn shutdown_keeps_its_deadline_while_a_backlog_is_being_written() {
+    let sink = SlowSink::new(1);
+    let config = AnalyticsConfig {
+        shutdown_timeout: Duration::from_millis(200),
+        ..config(None)
+    };
+    let pipeline = Pipeline::start(
+        vec![("slow".into(), sink.clone())],
+        &config,
+        Arc::new(Metrics::new()),
+    );
+    // 30 batches of 100 ms each: 3 s to write them all.
+    for _ in 0..5 {
+        assert_eq!(
+            pipeline.admit(testkit_records(SystemTime::now()), "test"),
+            Admission::Accepted
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let started = std::time::Instant::now();
+    let unwritten = pipeline.shutdown().await.unwritten();
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "shutdown took {:?} with a 200 ms deadline",
+        started.elapsed()
+    );
+    assert!(unwritten > 0, "the backlog was cut short by the deadline");
 }

@@ -52,6 +52,13 @@ pub struct SenderReport {
     pub unwritten: usize,
 }
 
+/// Whether a flush runs in the sender's loop or drains the queue at shutdown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Running,
+    Draining,
+}
+
 /// The queue and write loop of one sink.
 pub struct AnalyticsSender {
     name: String,
@@ -179,12 +186,16 @@ impl AnalyticsSender {
                     continue;
                 }
             };
-            self.flush(flush_all, &shutdown, &deadline).await;
+            self.flush(flush_all, Phase::Running, &shutdown, &deadline)
+                .await;
         }
         let stop_at =
             (*deadline.borrow()).unwrap_or_else(|| Instant::now() + self.settings.shutdown_timeout);
-        let drained =
-            tokio::time::timeout_at(stop_at.into(), self.flush(true, &shutdown, &deadline)).await;
+        let drained = tokio::time::timeout_at(
+            stop_at.into(),
+            self.flush(true, Phase::Draining, &shutdown, &deadline),
+        )
+        .await;
         if drained.is_err() {
             tracing::error!(sink = %self.name, "shutdown deadline passed while writing");
         }
@@ -206,9 +217,12 @@ impl AnalyticsSender {
 
     /// Writes full batches (or everything, with `all`) until the queue has less to give,
     /// up to [`Sink::batches_in_flight`] at once, started in queue order.
+    /// While [`Phase::Running`], no batch is started once shutdown begins: the drain that
+    /// follows writes the rest within the shutdown deadline.
     async fn flush(
         &self,
         all: bool,
+        phase: Phase,
         shutdown: &CancellationToken,
         deadline: &watch::Receiver<Option<Instant>>,
     ) {
@@ -220,6 +234,9 @@ impl AnalyticsSender {
         let mut writes = FuturesOrdered::new();
         let mut stopped = false;
         loop {
+            if phase == Phase::Running && shutdown.is_cancelled() {
+                stopped = true;
+            }
             while !stopped && writes.len() < in_flight {
                 match self.queue.take_batch(all, &self.name) {
                     Some(batch) => {

@@ -282,8 +282,9 @@ impl Pipeline {
                 sink: "disk buffer".to_owned(),
             };
         }
-        drop(admission);
         let dropped = (records.len() - fits) as u64;
+        // Still under the admission lock: a concurrent admission cannot append between a
+        // gauge's reading and its setting, which would leave it at the older, lower count.
         for sender in &self.senders {
             if dropped > 0 {
                 self.metrics.dropped(sender.name(), "queue_full", dropped);
@@ -292,6 +293,7 @@ impl Pipeline {
         }
         let (pending, bytes) = log.pending();
         self.metrics.set_disk_buffer(pending, bytes);
+        drop(admission);
         Admission::Accepted
     }
 

@@ -122,7 +122,7 @@ async fn database_down_for_60s_under_steady_load_loses_nothing_and_stalls_no_oth
         outcome.failed.first()
     );
     stores
-        .assert_stored_exactly_once(&acknowledged, &sent, Duration::from_secs(240))
+        .assert_stored_exactly_once(&acknowledged, &sent, Duration::from_secs(60))
         .await;
     stop.cancel();
     sampler.await.expect("sampler task");

@@ -13,8 +13,11 @@ use std::{
 
 use analytics_core::testkit::server_url;
 use fixer_support::{FakeLivekit, LivekitState};
-use livekit_protocol::{participant_info, ParticipantInfo, Room, WebhookEvent};
-use support::{free_port, TestService, API_KEY, API_SECRET};
+use support::{
+    free_port,
+    lifecycle::{open_room, unix_now},
+    TestService, API_KEY, API_SECRET,
+};
 
 /// Three fixer periods (2 × 200ms + 10 s each) and some slack.
 const THREE_PERIODS: Duration = Duration::from_secs(45);
@@ -103,32 +106,6 @@ async fn start(db_path: &Path, livekit_url: &str, sinks: &[(&str, String)]) -> T
     .await
 }
 
-fn webhook(event: &str, id: &str, at: i64, participant: Option<ParticipantInfo>) -> WebhookEvent {
-    WebhookEvent {
-        event: event.into(),
-        id: id.into(),
-        created_at: at,
-        room: Some(Room {
-            sid: "RM_every_sink".into(),
-            name: "every-sink".into(),
-            creation_time: at,
-            ..Default::default()
-        }),
-        participant,
-        ..Default::default()
-    }
-}
-
-fn participant(sid: &str, at: i64) -> ParticipantInfo {
-    ParticipantInfo {
-        sid: sid.into(),
-        identity: sid.to_lowercase(),
-        joined_at: at,
-        state: participant_info::State::Active as i32,
-        ..Default::default()
-    }
-}
-
 async fn metric(service: &TestService, name_and_labels: &str) -> f64 {
     let (_, text) = service.get_text("/metrics").await;
     text.lines()
@@ -163,25 +140,14 @@ async fn every_sink_is_fixed_once_by_one_of_two_instances() {
     eprintln!("sinks under test: {names:?}");
     let first = start(&db_path, &livekit.url, &sinks).await;
     let second = start(&db_path, &livekit.url, &sinks).await;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default();
-    first
-        .post_webhook(&webhook("room_started", "EV_every_room", now, None))
-        .await;
-    for sid in ["PA_one", "PA_two"] {
-        let id = format!("EV_every_{sid}");
-        let response = first
-            .post_webhook(&webhook(
-                "participant_joined",
-                &id,
-                now,
-                Some(participant(sid, now)),
-            ))
-            .await;
-        assert!(response.status().is_success());
-    }
+    open_room(
+        &first,
+        "RM_every_sink",
+        "EV_every",
+        &["PA_one", "PA_two"],
+        unix_now(),
+    )
+    .await;
     livekit.set(LivekitState::default());
 
     let deadline = Instant::now() + THREE_PERIODS;

@@ -6,43 +6,20 @@
 mod stream;
 mod support;
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use livekit_protocol::{
-    participant_info, AnalyticsNodeRooms, AnalyticsRoom, AnalyticsRoomParticipant, ParticipantInfo,
-    Room, WebhookEvent,
+    participant_info, AnalyticsNodeRooms, AnalyticsRoom, AnalyticsRoomParticipant,
 };
 use stream::{recorder_client, stream_request};
-use support::{access_token, TestService, API_KEY, API_SECRET};
+use support::{
+    access_token,
+    lifecycle::{open_room, unix_now},
+    TestService, API_KEY, API_SECRET,
+};
 use tokio::sync::mpsc;
 
 const ROOM_SID: &str = "RM_node_states";
-
-fn webhook(event: &str, id: &str, at: i64, participant: Option<ParticipantInfo>) -> WebhookEvent {
-    WebhookEvent {
-        event: event.into(),
-        id: id.into(),
-        created_at: at,
-        room: Some(Room {
-            sid: ROOM_SID.into(),
-            name: "node-states".into(),
-            creation_time: at,
-            ..Default::default()
-        }),
-        participant,
-        ..Default::default()
-    }
-}
-
-fn participant(sid: &str, at: i64) -> ParticipantInfo {
-    ParticipantInfo {
-        sid: sid.into(),
-        identity: sid.to_lowercase(),
-        joined_at: at,
-        state: participant_info::State::Active as i32,
-        ..Default::default()
-    }
-}
 
 /// A node's report: the room, with Alice only.
 fn report(sequence_number: u64) -> AnalyticsNodeRooms {
@@ -51,7 +28,7 @@ fn report(sequence_number: u64) -> AnalyticsNodeRooms {
         sequence_number,
         rooms: vec![AnalyticsRoom {
             id: ROOM_SID.into(),
-            name: "node-states".into(),
+            name: ROOM_SID.to_lowercase(),
             participants: vec![AnalyticsRoomParticipant {
                 id: "PA_alice".into(),
                 identity: "pa_alice".into(),
@@ -79,25 +56,14 @@ async fn synthetic(service: &TestService) -> Vec<(String, String)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_participant_no_node_reports_is_closed_and_the_rest_stays() {
     let service = TestService::start("    fixer_interval: 1s\n").await;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default();
-    service
-        .post_webhook(&webhook("room_started", "EV_ns_room", now, None))
-        .await;
-    for sid in ["PA_alice", "PA_bob"] {
-        let id = format!("EV_ns_{sid}");
-        let response = service
-            .post_webhook(&webhook(
-                "participant_joined",
-                &id,
-                now,
-                Some(participant(sid, now)),
-            ))
-            .await;
-        assert!(response.status().is_success());
-    }
+    open_room(
+        &service,
+        ROOM_SID,
+        "EV_ns",
+        &["PA_alice", "PA_bob"],
+        unix_now(),
+    )
+    .await;
     service
         .wait_for_count("SELECT COUNT(*) FROM active_entities", 3)
         .await;

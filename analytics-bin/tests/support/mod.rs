@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod lifecycle;
+
 use std::{
     net::TcpListener,
     path::PathBuf,

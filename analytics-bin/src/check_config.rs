@@ -1,5 +1,6 @@
 //! `livekit-analytics check-config`: validate, then print the effective configuration with
-//! secrets masked, the sinks it runs and the sinks compiled in.
+//! secrets masked, the sinks it runs (with the batch size each writes) and the sinks
+//! compiled in.
 
 use std::process::ExitCode;
 
@@ -25,7 +26,14 @@ pub fn run(source: &ConfigSource) -> ExitCode {
     let specs = config.sink_specs().unwrap_or_default();
     let configured: Vec<String> = specs
         .iter()
-        .map(|spec| format!("{} ({})", spec.name, spec.kind))
+        .zip(&sinks)
+        .map(|(spec, (name, sink))| {
+            let batch_size = config
+                .openvidu
+                .analytics
+                .batch_size_of(name, sink.preferred_batch_size());
+            format!("{} ({}, batch_size {batch_size})", spec.name, spec.kind)
+        })
         .collect();
     println!("# sinks configured: {}", configured.join(", "));
     if !config.openvidu.analytics.enabled {

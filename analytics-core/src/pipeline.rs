@@ -28,10 +28,11 @@ pub enum Admission {
     Full { sink: String },
 }
 
-fn sender_settings(config: &AnalyticsConfig) -> SenderSettings {
+/// The sender settings of sink `name`.
+fn sender_settings(config: &AnalyticsConfig, name: &str, sink: &dyn crate::Sink) -> SenderSettings {
     SenderSettings {
         interval: config.interval,
-        batch_size: config.batch_size,
+        batch_size: config.batch_size_of(name, sink.preferred_batch_size()),
         max_records: config.buffer.max_records,
         max_bytes: config.buffer.max_bytes,
         max_retry_backoff: config.max_retry_backoff,
@@ -78,10 +79,10 @@ impl Pipeline {
         config: &AnalyticsConfig,
         metrics: Arc<Metrics>,
     ) -> Arc<Pipeline> {
-        let settings = sender_settings(config);
         let senders = sinks
             .into_iter()
             .map(|(name, sink)| {
+                let settings = sender_settings(config, &name, sink.as_ref());
                 let queue = RecordQueue::new(
                     settings.max_records,
                     settings.max_bytes,
@@ -118,7 +119,8 @@ impl Pipeline {
     ) -> std::io::Result<Arc<Pipeline>> {
         let mut senders = Vec::new();
         for (name, sink) in sinks {
-            let queue = DiskQueue::new(log.clone(), &name, config.batch_size)?;
+            let batch_size = config.batch_size_of(&name, sink.preferred_batch_size());
+            let queue = DiskQueue::new(log.clone(), &name, batch_size)?;
             senders.push((name, sink, SinkQueue::Disk(queue)));
         }
         let (records, bytes) = log.pending();
@@ -132,12 +134,11 @@ impl Pipeline {
         config: &AnalyticsConfig,
         metrics: Arc<Metrics>,
     ) -> Arc<Pipeline> {
-        let settings = sender_settings(config);
         let senders: Vec<_> = senders
             .into_iter()
             .map(|(name, sink, queue)| {
-                let sender =
-                    AnalyticsSender::new(name, sink, queue, settings.clone(), metrics.clone());
+                let settings = sender_settings(config, &name, sink.as_ref());
+                let sender = AnalyticsSender::new(name, sink, queue, settings, metrics.clone());
                 sender.report_queue();
                 sender
             })

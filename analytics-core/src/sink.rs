@@ -37,6 +37,14 @@ pub trait Sink: Send + Sync {
         None
     }
 
+    /// The batch size this sink writes best at when the configuration sets none (see
+    /// [`crate::config::AnalyticsConfig::batch_size_of`]); `None` for the common default.
+    /// A sink whose cost is per batch rather than per record (a commit that rewrites the
+    /// pages it touched) says a larger one.
+    fn preferred_batch_size(&self) -> Option<usize> {
+        None
+    }
+
     /// How many batches the sender may write at once from a memory queue (a disk-buffered
     /// sink always gets one at a time). More than one keeps the database busy while the
     /// service reads the last answer and prepares the next batch; allow it only when

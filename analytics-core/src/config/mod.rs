@@ -12,7 +12,7 @@ use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, time::Duration}
 use serde::{Deserialize, Serialize};
 
 pub use mask::{mask_secrets, mask_url};
-pub use sinks::{SinkSpec, DEFAULT_SQLITE_PATH};
+pub use sinks::{SinkSpec, DEFAULT_BATCH_SIZE, DEFAULT_SQLITE_PATH};
 
 /// Why a configuration cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -94,8 +94,10 @@ pub struct AnalyticsConfig {
     pub buffer: BufferConfig,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
-    /// A batch is written early once this many records are queued.
-    pub batch_size: usize,
+    /// Most records per write, for every sink without a `batch_size` of its own; a full
+    /// batch is written without waiting for `interval`. Unset: each sink's preferred size
+    /// (SQLite 10 000), else [`DEFAULT_BATCH_SIZE`].
+    pub batch_size: Option<usize>,
     /// How long shutdown may spend writing what is queued.
     #[serde(with = "duration")]
     pub shutdown_timeout: Duration,
@@ -148,7 +150,7 @@ impl Default for AnalyticsConfig {
             sinks: BTreeMap::new(),
             buffer: BufferConfig::default(),
             max_body_bytes: 1024 * 1024,
-            batch_size: 1000,
+            batch_size: None,
             shutdown_timeout: Duration::from_secs(10),
             max_retry_backoff: Duration::from_secs(30),
         }
@@ -251,7 +253,7 @@ impl LivekitConfig {
                 "openvidu.analytics.interval must be above 0".into(),
             ));
         }
-        if analytics.buffer.max_records == 0 || analytics.batch_size == 0 {
+        if analytics.buffer.max_records == 0 || analytics.batch_size == Some(0) {
             return Err(ConfigError::Invalid(
                 "openvidu.analytics.buffer.max_records and batch_size must be above 0".into(),
             ));

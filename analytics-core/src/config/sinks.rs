@@ -3,13 +3,17 @@
 
 use serde_norway::{Mapping, Value};
 
-use super::{ConfigError, LivekitConfig};
+use super::{AnalyticsConfig, ConfigError, LivekitConfig};
+
+/// Records per write of a sink whose batch size nothing sets.
+pub const DEFAULT_BATCH_SIZE: usize = 1000;
 
 /// Default SQLite file, relative to the working directory.
 pub const DEFAULT_SQLITE_PATH: &str = "./livekit-analytics.db";
 
 /// One configured sink: its name (the key under `sinks:`), its type (the registered sink
-/// kind, `type:` or else the name) and its own settings (without `type`).
+/// kind, `type:` or else the name) and its own settings (without `type` and `batch_size`,
+/// which the pipeline reads).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SinkSpec {
     pub name: String,
@@ -33,6 +37,8 @@ impl LivekitConfig {
                 }
                 None => name.clone(),
             };
+            analytics.sink_batch_size(name)?;
+            settings.remove("batch_size");
             specs.push(SinkSpec {
                 name: name.clone(),
                 kind,
@@ -65,5 +71,36 @@ impl LivekitConfig {
             });
         }
         Ok(specs)
+    }
+}
+
+impl AnalyticsConfig {
+    /// `sinks.<name>.batch_size` when set: the most records per write for that sink,
+    /// overriding `batch_size`. An error unless it is an integer above 0.
+    pub fn sink_batch_size(&self, name: &str) -> Result<Option<usize>, ConfigError> {
+        let Some(value) = self
+            .sinks
+            .get(name)
+            .and_then(|settings| settings.get("batch_size"))
+        else {
+            return Ok(None);
+        };
+        match value.as_u64().and_then(|size| usize::try_from(size).ok()) {
+            Some(size) if size > 0 => Ok(Some(size)),
+            _ => Err(ConfigError::Invalid(format!(
+                "openvidu.analytics.sinks.{name}.batch_size must be an integer above 0, got {value:?}"
+            ))),
+        }
+    }
+
+    /// The most records per write for the sink `name`: its own `batch_size`, else the
+    /// section's `batch_size`, else what the sink prefers, else [`DEFAULT_BATCH_SIZE`].
+    pub fn batch_size_of(&self, name: &str, preferred: Option<usize>) -> usize {
+        self.sink_batch_size(name)
+            .ok()
+            .flatten()
+            .or(self.batch_size)
+            .or(preferred)
+            .unwrap_or(DEFAULT_BATCH_SIZE)
     }
 }

@@ -183,3 +183,48 @@ fn dev_config_matches_the_contract() {
     );
     assert_eq!(config.sink_specs().expect("specs")[0].kind, "sqlite");
 }
+
+#[test]
+fn batch_size_is_the_sinks_own_then_the_sections_then_the_sinks_preference() {
+    let yaml = r#"
+openvidu:
+  analytics:
+    enabled: true
+    sinks:
+      fast: { type: sqlite, path: /tmp/a.db, batch_size: 50000 }
+      plain: { type: sqlite, path: /tmp/b.db }
+"#;
+    let config = LivekitConfig::from_yaml(yaml).expect("valid");
+    let specs = config.sink_specs().expect("specs");
+    assert!(
+        specs.iter().all(|s| s.settings.get("batch_size").is_none()),
+        "batch_size is not passed to the sink"
+    );
+    let analytics = &config.openvidu.analytics;
+    assert_eq!(analytics.batch_size_of("fast", Some(10_000)), 50_000);
+    assert_eq!(analytics.batch_size_of("plain", Some(10_000)), 10_000);
+    assert_eq!(analytics.batch_size_of("plain", None), DEFAULT_BATCH_SIZE);
+
+    let with_section = yaml.replace("enabled: true", "enabled: true\n    batch_size: 200");
+    let config = LivekitConfig::from_yaml(&with_section).expect("valid");
+    let analytics = &config.openvidu.analytics;
+    assert_eq!(analytics.batch_size_of("fast", Some(10_000)), 50_000);
+    assert_eq!(analytics.batch_size_of("plain", Some(10_000)), 200);
+}
+
+#[test]
+fn a_sink_batch_size_that_is_not_a_positive_integer_is_an_error_naming_it() {
+    for bad in ["0", "-5", "lots", "1.5"] {
+        let yaml = format!(
+            "openvidu: {{analytics: {{enabled: true, sinks: {{db: {{type: sqlite, path: /tmp/x.db, batch_size: {bad}}}}}}}}}"
+        );
+        let error = LivekitConfig::from_yaml(&yaml)
+            .expect_err("invalid batch_size")
+            .to_string();
+        assert!(error.contains("sinks.db.batch_size"), "{bad}: {error}");
+    }
+    let error = LivekitConfig::from_yaml("openvidu: {analytics: {batch_size: 0}}")
+        .expect_err("invalid")
+        .to_string();
+    assert!(error.contains("batch_size"), "{error}");
+}

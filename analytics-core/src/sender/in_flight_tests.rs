@@ -63,7 +63,7 @@ impl Sink for SlowSink {
 fn config(dir: Option<&std::path::Path>) -> AnalyticsConfig {
     AnalyticsConfig {
         interval: Duration::from_millis(100),
-        batch_size: 2,
+        batch_size: Some(2),
         buffer: BufferConfig {
             max_records: 1000,
             when_full: WhenFull::Block,

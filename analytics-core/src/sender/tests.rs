@@ -82,7 +82,7 @@ impl Sink for MemorySink {
 fn config(max_records: usize, when_full: WhenFull) -> AnalyticsConfig {
     AnalyticsConfig {
         interval: Duration::from_millis(100),
-        batch_size: 4,
+        batch_size: Some(4),
         buffer: BufferConfig {
             max_records,
             when_full,
@@ -273,7 +273,7 @@ async fn shutdown_writes_what_is_queued_before_reporting() {
     let sink = Arc::new(MemorySink::default());
     let config = AnalyticsConfig {
         interval: Duration::from_secs(3600),
-        batch_size: 1000,
+        batch_size: Some(1000),
         ..config(100, WhenFull::Block)
     };
     let pipeline = Pipeline::start(

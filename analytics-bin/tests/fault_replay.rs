@@ -1,7 +1,8 @@
 //! `livekit-analytics replay --sink NAME`: a sink added to the config after records went
 //! through the disk buffer is back-filled from what the buffer still holds, exactly once
-//! (and again, idempotently); without a disk buffer, with an unknown sink, or when the sink
-//! cannot catch up in time it exits 1 and says why.
+//! (and again, idempotently); without a disk buffer, with an unknown sink, beside a service
+//! running on the same buffer, or when the sink cannot catch up in time it exits 1 and says
+//! why.
 
 #![cfg(feature = "sqlite")]
 
@@ -181,5 +182,37 @@ async fn replay_into_a_sink_that_cannot_write_exits_1_after_the_timeout() {
     assert!(
         stderr.contains("sink late did not catch up") && stderr.contains("200 records left"),
         "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_beside_a_running_service_exits_1_and_leaves_the_service_alone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = FaultService::port();
+    let mut service =
+        FaultService::start(dir.path(), port, &config(port, dir.path(), true, false)).await;
+    let calls = Arc::new(Workload::new("replay_busy").calls(0, 200, 100));
+    let outcome = send_all(StreamClient::new(port), calls.clone(), 2, Arc::default()).await;
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed.first());
+
+    let output = replay_within(
+        &config(port, dir.path(), true, true),
+        dir.path(),
+        "late",
+        "2s",
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("in use by another livekit-analytics process"),
+        "{stderr}"
+    );
+
+    let (status, _) = service.terminate(Duration::from_secs(30)).await;
+    assert!(status.success(), "log:\n{}", service.log());
+    assert_eq!(
+        stored(&dir.path().join("first.db")).await,
+        IdSet::of_calls(calls.iter()),
+        "the service stored everything all the same"
     );
 }

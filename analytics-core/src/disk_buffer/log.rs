@@ -18,6 +18,10 @@ use super::{
 };
 use crate::record::Record;
 
+/// The file whose lock says a process has the log open (held until the process ends, however
+/// it ends: the kernel drops the lock).
+const LOCK_FILE: &str = "lock";
+
 /// A segment is closed and a new one started past this size.
 const DEFAULT_SEGMENT_BYTES: u64 = 64 << 20;
 
@@ -57,6 +61,9 @@ pub struct DiskLog {
     segment_bytes: u64,
     state: Mutex<State>,
     published: watch::Sender<u64>,
+    /// Locked for as long as the log is open, so that a second process (a second service,
+    /// or `replay` beside a running service) cannot move the same cursors.
+    _lock: File,
 }
 
 impl DiskLog {
@@ -72,6 +79,7 @@ impl DiskLog {
         segment_bytes: u64,
     ) -> io::Result<(Arc<DiskLog>, OpenReport)> {
         fs::create_dir_all(dir)?;
+        let lock = lock_dir(dir)?;
         let cursors = Cursors::load(dir)?;
         let mut report = OpenReport::default();
         let mut segments = BTreeMap::new();
@@ -151,6 +159,7 @@ impl DiskLog {
                 unsynced: false,
             }),
             published,
+            _lock: lock,
         });
         if !fsync_interval.is_zero() {
             spawn_periodic_sync(Arc::downgrade(&log), fsync_interval);
@@ -379,4 +388,26 @@ fn spawn_periodic_sync(log: std::sync::Weak<DiskLog>, period: Duration) {
             }
         }
     });
+}
+
+/// Takes the exclusive lock of the log in `dir`, or says that another process holds it.
+fn lock_dir(dir: &Path) -> io::Result<File> {
+    let path = dir.join(LOCK_FILE);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(io::Error::new(
+            io::ErrorKind::WouldBlock,
+            format!(
+                "the disk buffer {} is in use by another livekit-analytics process (it holds {}): stop that process first",
+                dir.display(),
+                path.display()
+            ),
+        )),
+        Err(fs::TryLockError::Error(error)) => Err(error),
+    }
 }

@@ -220,3 +220,23 @@ fn a_disk_queue_hands_out_batches_and_moves_its_cursor_only_when_settled() {
         Some(2)
     );
 }
+
+#[test]
+fn a_log_open_elsewhere_cannot_be_opened_again_until_it_is_closed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = open(dir.path());
+    let error = match DiskLog::open(dir.path(), Duration::ZERO) {
+        Ok(_) => panic!("a second open of a log in use must fail"),
+        Err(error) => error,
+    };
+    assert_eq!(error.kind(), std::io::ErrorKind::WouldBlock);
+    assert!(
+        error
+            .to_string()
+            .contains("in use by another livekit-analytics process"),
+        "{error}"
+    );
+    drop(first);
+    let again = open(dir.path());
+    assert_eq!(read_all(&again, 0), Vec::new());
+}

@@ -338,6 +338,7 @@ async fn with_a_disk_buffer_what_was_not_written_is_written_after_a_restart() {
     .expect("opens");
     assert_eq!(pipeline.admit(records, "test"), Admission::Accepted);
     assert_eq!(pipeline.shutdown().await.unwritten(), expected.len());
+    drop(pipeline);
 
     let up = Arc::new(MemorySink::default());
     let (pipeline, report) = Pipeline::open(

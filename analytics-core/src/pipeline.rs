@@ -28,13 +28,9 @@ pub enum Admission {
     Full { sink: String },
 }
 
-/// The sender settings of sink `name`.
-fn sender_settings(config: &AnalyticsConfig, name: &str, sink: &dyn crate::Sink) -> SenderSettings {
+fn sender_settings(config: &AnalyticsConfig) -> SenderSettings {
     SenderSettings {
         interval: config.interval,
-        batch_size: config.batch_size_of(name, sink.preferred_batch_size()),
-        max_records: config.buffer.max_records,
-        max_bytes: config.buffer.max_bytes,
         max_retry_backoff: config.max_retry_backoff,
         shutdown_timeout: config.shutdown_timeout,
     }
@@ -82,11 +78,10 @@ impl Pipeline {
         let senders = sinks
             .into_iter()
             .map(|(name, sink)| {
-                let settings = sender_settings(config, &name, sink.as_ref());
                 let queue = RecordQueue::new(
-                    settings.max_records,
-                    settings.max_bytes,
-                    settings.batch_size,
+                    config.buffer.max_records,
+                    config.buffer.max_bytes,
+                    config.batch_size_of(&name, sink.preferred_batch_size()),
                 );
                 (name, sink, SinkQueue::Memory(queue))
             })
@@ -134,11 +129,12 @@ impl Pipeline {
         config: &AnalyticsConfig,
         metrics: Arc<Metrics>,
     ) -> Arc<Pipeline> {
+        let settings = sender_settings(config);
         let senders: Vec<_> = senders
             .into_iter()
             .map(|(name, sink, queue)| {
-                let settings = sender_settings(config, &name, sink.as_ref());
-                let sender = AnalyticsSender::new(name, sink, queue, settings, metrics.clone());
+                let sender =
+                    AnalyticsSender::new(name, sink, queue, settings.clone(), metrics.clone());
                 sender.report_queue();
                 sender
             })

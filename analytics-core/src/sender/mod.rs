@@ -34,13 +34,11 @@ use crate::{
 /// How often records past their expiry are deleted in sinks without native expiry.
 const EXPIRE_EVERY: Duration = Duration::from_secs(60);
 
-/// How a sender batches and retries.
+/// How often a sender writes, and how it retries and stops (batch size and bounds belong to
+/// its queue).
 #[derive(Debug, Clone)]
 pub struct SenderSettings {
     pub interval: Duration,
-    pub batch_size: usize,
-    pub max_records: usize,
-    pub max_bytes: u64,
     pub max_retry_backoff: Duration,
     pub shutdown_timeout: Duration,
 }

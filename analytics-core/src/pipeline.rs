@@ -25,7 +25,25 @@ pub enum Admission {
     /// Queued (in `drop_newest` mode, possibly minus what was dropped and counted).
     Accepted,
     /// Refused because a sink's queue is full (`block` mode): answer 503 / RESOURCE_EXHAUSTED.
+    /// Counted here (`rejected_total{reason="queue_full"}`).
     Full { sink: String },
+    /// Refused because the file system of the disk buffer is full (or over its quota):
+    /// nothing of the request was kept. The caller answers and counts it (`disk_full`).
+    DiskFull,
+    /// Refused because the disk buffer could not be written for another reason: nothing
+    /// of the request was kept. The caller answers and counts it (`disk_buffer_error`).
+    DiskError,
+}
+
+/// Whether `error` says the file system is full or the user's quota used up (ENOSPC,
+/// EDQUOT): a condition that passes once space is freed.
+pub fn is_disk_full(error: &std::io::Error) -> bool {
+    /// Linux's EDQUOT, which std reports as a kind of its own.
+    const EDQUOT: i32 = 122;
+    /// Linux's ENOSPC.
+    const ENOSPC: i32 = 28;
+    error.kind() == std::io::ErrorKind::StorageFull
+        || matches!(error.raw_os_error(), Some(ENOSPC | EDQUOT))
 }
 
 fn sender_settings(config: &AnalyticsConfig) -> SenderSettings {
@@ -273,11 +291,13 @@ impl Pipeline {
             };
         }
         if let Err(error) = log.append(&records[..fits]) {
+            // The log took nothing of the request (a failed append is cut off again).
+            if is_disk_full(&error) {
+                tracing::error!(error = %error, dir = %log.dir().display(), "disk buffer: the disk is full; refusing the request");
+                return Admission::DiskFull;
+            }
             tracing::error!(error = %error, "disk buffer: cannot append; refusing the request");
-            self.metrics.rejected(source, "disk_buffer_error");
-            return Admission::Full {
-                sink: "disk buffer".to_owned(),
-            };
+            return Admission::DiskError;
         }
         let dropped = (records.len() - fits) as u64;
         // Still under the admission lock: a concurrent admission cannot append between a

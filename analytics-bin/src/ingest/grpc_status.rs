@@ -1,5 +1,6 @@
 //! The gRPC status of a refused request: 401 → UNAUTHENTICATED, 400 → INVALID_ARGUMENT,
-//! 503 (full queue) → RESOURCE_EXHAUSTED, 413 → RESOURCE_EXHAUSTED.
+//! 503 (full queue, full disk) → RESOURCE_EXHAUSTED, 413 → RESOURCE_EXHAUSTED. The message
+//! says which: a full disk's says so (reason `disk_full`).
 
 use axum::http::StatusCode;
 use tonic::{Code, Status};
@@ -36,5 +37,14 @@ mod tests {
             to_status(&ApiError::queue_full("grpc", "sqlite")).code(),
             Code::ResourceExhausted
         );
+    }
+
+    #[test]
+    fn a_full_disk_is_resource_exhausted_saying_the_disk_is_full() {
+        let status = to_status(&ApiError::disk_full("grpc"));
+        assert_eq!(status.code(), Code::ResourceExhausted);
+        assert!(status.message().contains("disk"), "{}", status.message());
+        assert!(status.message().contains("is full"), "{}", status.message());
+        assert_eq!(ApiError::disk_full("grpc").reason, "disk_full");
     }
 }

@@ -36,5 +36,7 @@ pub fn admit(
     match state.pipeline.admit(records, source) {
         Admission::Accepted => Ok(count),
         Admission::Full { sink } => Err(ApiError::queue_full(source, &sink)),
+        Admission::DiskFull => Err(ApiError::disk_full(source)),
+        Admission::DiskError => Err(ApiError::disk_buffer_error(source)),
     }
 }

@@ -49,6 +49,11 @@ impl Cursors {
         self.positions.values().copied().max().unwrap_or(0)
     }
 
+    /// The lowest cursor of any sink, if any is saved.
+    pub(crate) fn min(&self) -> Option<u64> {
+        self.positions.values().copied().min()
+    }
+
     /// Stores a sink's cursor durably.
     pub(crate) fn set(&mut self, sink: &str, position: u64) -> io::Result<()> {
         let path = self.dir.join(sink);

@@ -1,5 +1,6 @@
 //! [`DiskLog`]: the append side of the disk buffer, its segments, its bounds, and the
-//! cursors that decide when a segment can go.
+//! cursors that decide when a segment can go. An append is all or nothing: one that fails
+//! (a full disk) is cut off the segment again before the next one may start.
 
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -52,6 +53,8 @@ struct State {
     /// Sinks whose cursors hold segments (the configured ones).
     sinks: BTreeSet<String>,
     unsynced: bool,
+    /// Set while a failed append's bytes could not be cut off: no append may follow them.
+    torn_tail: bool,
 }
 
 /// The disk buffer's log.
@@ -142,8 +145,11 @@ impl DiskLog {
         let mut active = OpenOptions::new().append(true).open(&active_path)?;
         active.seek(SeekFrom::End(0))?;
         let total_bytes = segments.values().map(|s| s.bytes).sum();
+        // What the slowest configured sink has not written: sinks register later, so every
+        // saved cursor counts (the first segment held may start well before it).
         let first_held = segments.keys().next().copied().unwrap_or(next_seq);
-        report.pending_records = next_seq.saturating_sub(first_held);
+        let slowest_saved = cursors.min().unwrap_or(first_held).max(first_held);
+        report.pending_records = next_seq.saturating_sub(slowest_saved);
         let (published, _) = watch::channel(next_seq);
         let log = Arc::new(DiskLog {
             dir: dir.to_owned(),
@@ -157,6 +163,7 @@ impl DiskLog {
                 cursors,
                 sinks: BTreeSet::new(),
                 unsynced: false,
+                torn_tail: false,
             }),
             published,
             _lock: lock,
@@ -228,20 +235,47 @@ impl DiskLog {
     }
 
     /// Appends records (each gets the next sequence number) and, unless a sync period is
-    /// configured, syncs them to disk before returning.
+    /// configured, syncs them to disk before returning. On error nothing was appended: the
+    /// bytes written are cut off again, and the sequence numbers are not used up.
     pub fn append(&self, records: &[Arc<Record>]) -> io::Result<()> {
         if records.is_empty() {
             return Ok(());
         }
         let mut state = self.lock();
+        if state.torn_tail {
+            self.cut_torn_tail(&mut state)?;
+        }
+        if state
+            .segments
+            .values()
+            .last()
+            .is_some_and(|active| active.bytes >= self.segment_bytes)
+        {
+            // A roll that failed after an append (a full disk) is tried again here; until it
+            // works the active segment just grows past its size.
+            if let Err(error) = self.roll(&mut state) {
+                tracing::warn!(error = %error, "disk buffer: cannot start a new segment; appending to the current one");
+            }
+        }
         let mut buffer = Vec::with_capacity(records.len() * 1024);
         for (offset, record) in records.iter().enumerate() {
             frame::encode(state.next_seq + offset as u64, record, &mut buffer)?;
         }
-        state.active.write_all(&buffer)?;
-        if self.sync_every_append {
-            state.active.sync_data()?;
-        } else {
+        let written = state.active.write_all(&buffer).and_then(|()| {
+            if self.sync_every_append {
+                state.active.sync_data()
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(error) = written {
+            tracing::warn!(error = %error, records = records.len(), "disk buffer: append failed; cutting it off");
+            self.cut_torn_tail(&mut state).unwrap_or_else(|cut_error| {
+                tracing::error!(error = %cut_error, "disk buffer: cannot cut off a failed append; refusing appends until it can");
+            });
+            return Err(error);
+        }
+        if !self.sync_every_append {
             state.unsynced = true;
         }
         state.next_seq += records.len() as u64;
@@ -251,11 +285,43 @@ impl DiskLog {
             active.end_seq = next_seq;
             active.bytes += buffer.len() as u64;
             if active.bytes >= self.segment_bytes {
-                self.roll(&mut state)?;
+                // The records are written: a roll that fails now is retried by the next append.
+                if let Err(error) = self.roll(&mut state) {
+                    tracing::warn!(error = %error, "disk buffer: cannot start a new segment; will retry");
+                }
             }
         }
         drop(state);
         self.published.send_replace(next_seq);
+        Ok(())
+    }
+
+    /// Cuts the active segment back to its last whole frame (what a failed append left after
+    /// it). Shrinking a file frees space, so this works on a full disk; the segment is opened
+    /// for appending, so the next write goes to the new end. Until it works, appends fail.
+    fn cut_torn_tail(&self, state: &mut State) -> io::Result<()> {
+        let valid = state.segments.values().last().map_or(0, |s| s.bytes);
+        state.torn_tail = true;
+        state.active.set_len(valid).map_err(|error| {
+            io::Error::new(
+                error.kind(),
+                format!("a failed append could not be cut off the disk buffer ({error}); no append is possible until it is"),
+            )
+        })?;
+        state.active.seek(SeekFrom::Start(valid))?;
+        state.torn_tail = false;
+        Ok(())
+    }
+
+    /// A reader found corrupt data in the segment starting at `first`: when it is the
+    /// active one, later records are appended to a new segment, so that they stay readable
+    /// after the bad spot.
+    pub(crate) fn seal_corrupt_segment(&self, first: u64) -> io::Result<()> {
+        let mut state = self.lock();
+        let is_active = state.segments.keys().last() == Some(&first);
+        if is_active && state.next_seq > first {
+            self.roll(&mut state)?;
+        }
         Ok(())
     }
 
@@ -315,6 +381,9 @@ impl DiskLog {
     }
 
     fn roll(&self, state: &mut State) -> io::Result<()> {
+        if state.segments.contains_key(&state.next_seq) {
+            return Ok(());
+        }
         state.active.sync_data()?;
         let path = segment_path(&self.dir, state.next_seq);
         let file = OpenOptions::new().create(true).append(true).open(&path)?;

@@ -4,6 +4,8 @@
 
 mod backoff;
 #[cfg(test)]
+mod deadline_tests;
+#[cfg(test)]
 mod in_flight_tests;
 pub(crate) mod queue;
 pub(crate) mod sink_queue;
@@ -30,6 +32,21 @@ use crate::{
     record::{Batch, Record, RecordKind},
     sink::{Sink, SinkError},
 };
+
+/// Resolves once the shutdown deadline is set and has passed (never before shutdown).
+async fn deadline_passed(deadline: &watch::Receiver<Option<Instant>>) {
+    let mut deadline = deadline.clone();
+    loop {
+        let stop_at = *deadline.borrow_and_update();
+        if let Some(stop_at) = stop_at {
+            tokio::time::sleep_until(stop_at.into()).await;
+            return;
+        }
+        if deadline.changed().await.is_err() {
+            return std::future::pending().await;
+        }
+    }
+}
 
 /// How often records past their expiry are deleted in sinks without native expiry.
 const EXPIRE_EVERY: Duration = Duration::from_secs(60);
@@ -151,7 +168,12 @@ impl AnalyticsSender {
     ) -> SenderReport {
         let mut backoff = Backoff::new(self.settings.max_retry_backoff);
         while !self.is_ready() {
-            match self.sink.initialize().await {
+            // A database that does not answer must not hold the process past its deadline.
+            let initialized = tokio::select! {
+                result = self.sink.initialize() => result,
+                _ = deadline_passed(&deadline) => return self.report_unwritten(),
+            };
+            match initialized {
                 Ok(()) => {
                     self.ready.store(true, Ordering::Release);
                     tracing::info!(sink = %self.name, "sink initialised");
@@ -173,22 +195,41 @@ impl AnalyticsSender {
         );
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut expire_tick = tokio::time::interval(EXPIRE_EVERY);
+        // Set when a full batch was announced but none could be taken (a disk queue stuck
+        // at a spot it cannot read yet): then only the interval tries again, never a spin.
+        let mut waiting_for_tick = false;
         loop {
             let flush_all = tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => break,
-                _ = self.queue.full_batch_waiting() => false,
+                _ = self.queue.full_batch_waiting(), if !waiting_for_tick => false,
                 _ = tick.tick() => true,
                 _ = expire_tick.tick() => {
-                    self.expire().await;
+                    tokio::select! {
+                        _ = self.expire() => {}
+                        _ = shutdown.cancelled() => break,
+                    }
                     continue;
                 }
             };
-            self.flush(flush_all, Phase::Running, &shutdown, &deadline)
-                .await;
+            let taken = tokio::select! {
+                taken = self.flush(flush_all, Phase::Running, &shutdown, &deadline) => taken,
+                // Writes under way at the deadline are cancelled: their records stay counted
+                // as queued (memory) or behind the cursor (disk buffer).
+                _ = deadline_passed(&deadline) => {
+                    tracing::error!(sink = %self.name, "shutdown deadline passed while writing");
+                    return self.report_unwritten();
+                }
+            };
+            waiting_for_tick =
+                !flush_all && taken == 0 && self.queue.full_batch_signal_is_a_level();
         }
         let stop_at =
             (*deadline.borrow()).unwrap_or_else(|| Instant::now() + self.settings.shutdown_timeout);
+        if Instant::now() >= stop_at {
+            tracing::error!(sink = %self.name, "shutdown deadline passed before the final flush");
+            return self.report_unwritten();
+        }
         let drained = tokio::time::timeout_at(
             stop_at.into(),
             self.flush(true, Phase::Draining, &shutdown, &deadline),
@@ -201,6 +242,7 @@ impl AnalyticsSender {
     }
 
     fn report_unwritten(&self) -> SenderReport {
+        self.report_queue();
         let unwritten = self.queue.len();
         if unwritten > 0 {
             tracing::error!(sink = %self.name, unwritten, "records not written before exit");
@@ -216,14 +258,14 @@ impl AnalyticsSender {
     /// Writes full batches (or everything, with `all`) until the queue has less to give,
     /// up to [`Sink::batches_in_flight`] at once, started in queue order.
     /// While [`Phase::Running`], no batch is started once shutdown begins: the drain that
-    /// follows writes the rest within the shutdown deadline.
+    /// follows writes the rest within the shutdown deadline. Returns the batches taken.
     async fn flush(
         &self,
         all: bool,
         phase: Phase,
         shutdown: &CancellationToken,
         deadline: &watch::Receiver<Option<Instant>>,
-    ) {
+    ) -> usize {
         let in_flight = if self.queue.takes_batches_in_flight() {
             self.sink.batches_in_flight().max(1)
         } else {
@@ -231,6 +273,7 @@ impl AnalyticsSender {
         };
         let mut writes = FuturesOrdered::new();
         let mut stopped = false;
+        let mut taken = 0;
         loop {
             if phase == Phase::Running && shutdown.is_cancelled() {
                 stopped = true;
@@ -238,6 +281,7 @@ impl AnalyticsSender {
             while !stopped && writes.len() < in_flight {
                 match self.queue.take_batch(all, &self.name) {
                     Some(batch) => {
+                        taken += 1;
                         writes.push_back(self.write_with_retry(batch, shutdown, deadline))
                     }
                     None => break,
@@ -247,7 +291,7 @@ impl AnalyticsSender {
                 // The shutdown deadline passed: let the writes under way end, start no more.
                 Some(false) => stopped = true,
                 Some(true) => {}
-                None => return,
+                None => return taken,
             }
         }
     }

@@ -53,6 +53,13 @@ impl SinkQueue {
         }
     }
 
+    /// Whether [`SinkQueue::full_batch_waiting`] resolves for as long as records are
+    /// waiting (the disk buffer's published end), rather than once per push (memory): such a
+    /// signal must not be awaited again until a batch could be taken, or the sender spins.
+    pub(crate) fn full_batch_signal_is_a_level(&self) -> bool {
+        matches!(self, SinkQueue::Disk(_))
+    }
+
     /// Whether several batches may be taken before the first is settled (a disk queue
     /// tracks one batch in flight: its cursor moves when that batch is done).
     pub(crate) fn takes_batches_in_flight(&self) -> bool {

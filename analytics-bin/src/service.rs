@@ -5,7 +5,6 @@
 use std::{process::ExitCode, sync::Arc, time::Duration};
 
 use analytics_core::{registry::build_sinks, Metrics, Pipeline};
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 use crate::{
@@ -14,7 +13,10 @@ use crate::{
     compiled_sinks::compiled_sink_kinds,
     fixer,
     node_state::NodeRoomStates,
-    server::{router_with_node_states, AppState},
+    server::{
+        listener::{self, max_connections_within_file_limit, ConnectionLimits},
+        router_with_node_states, AppState,
+    },
 };
 
 /// How long open connections (long-lived gRPC streams included) get to finish after a
@@ -77,22 +79,19 @@ async fn serve(source: ConfigSource) -> Result<ExitCode, String> {
         analytics.fixer_period(),
         analytics.expiration,
     );
-    let app = router_with_node_states(state, analytics.max_body_bytes, node_states);
+    let app = router_with_node_states(
+        state,
+        analytics.max_body_bytes,
+        analytics.http.request_timeout,
+        node_states,
+    );
+    let limits = ConnectionLimits {
+        max_connections: max_connections_within_file_limit(analytics.http.max_connections),
+        header_timeout: analytics.http.header_timeout,
+        keepalive_interval: analytics.http.keepalive_interval,
+    };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mut server = tokio::spawn(async move {
-        let mut stop_rx = stop_rx;
-        // No Nagle delay: HTTP/2 flow-control updates and gRPC answers go out at once.
-        let listener = listener.tap_io(|tcp| {
-            if let Err(error) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %error, "cannot set TCP_NODELAY");
-            }
-        });
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stop_rx.wait_for(|stop| *stop).await;
-            })
-            .await
-    });
+    let mut server = tokio::spawn(listener::serve(listener, app, limits, stop_rx));
     tokio::select! {
         result = &mut server => {
             return Err(format!("the HTTP server stopped: {result:?}"));

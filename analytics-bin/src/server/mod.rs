@@ -3,12 +3,15 @@
 
 mod error;
 mod health;
+pub mod listener;
+mod request_deadline;
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use analytics_core::Pipeline;
 use axum::{
     extract::DefaultBodyLimit,
+    middleware,
     routing::{get, post},
     Router,
 };
@@ -47,15 +50,22 @@ impl AppState {
 }
 
 /// Every endpoint, with the body size limit (over it: 413, or RESOURCE_EXHAUSTED for a
-/// gRPC message); node room states are kept in a store of their own.
-pub fn router(state: AppState, max_body_bytes: usize) -> Router {
-    router_with_node_states(state, max_body_bytes, Arc::new(NodeRoomStates::default()))
+/// gRPC message) and a deadline for each plain HTTP request (over it: 408); node room
+/// states are kept in a store of their own.
+pub fn router(state: AppState, max_body_bytes: usize, request_timeout: Duration) -> Router {
+    router_with_node_states(
+        state,
+        max_body_bytes,
+        request_timeout,
+        Arc::new(NodeRoomStates::default()),
+    )
 }
 
 /// [`router`], keeping the node room states the gRPC stream reports in `node_states`.
 pub fn router_with_node_states(
     state: AppState,
     max_body_bytes: usize,
+    request_timeout: Duration,
     node_states: Arc<NodeRoomStates>,
 ) -> Router {
     let grpc = AnalyticsRecorder::server(state.clone(), node_states, max_body_bytes);
@@ -67,6 +77,10 @@ pub fn router_with_node_states(
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            request_timeout,
+            request_deadline::within,
+        ))
         .with_state(state)
         .route_service(GRPC_SERVICE_PATHS, grpc)
 }

@@ -77,6 +77,16 @@ impl TestService {
             .stderr(log)
             .spawn()
             .expect("livekit-analytics starts");
+        TestService::adopt(child, dir, db_path, port).await
+    }
+
+    /// A binary the test started itself (its log at `dir/service.log`), once it is ready.
+    pub async fn adopt(
+        child: Child,
+        dir: tempfile::TempDir,
+        db_path: PathBuf,
+        port: u16,
+    ) -> TestService {
         let service = TestService {
             child: Some(child),
             port,
@@ -263,10 +273,15 @@ fn unix_now() -> u64 {
         .unwrap_or_default()
 }
 
-/// A bearer access token for the JSON API and gRPC.
+/// A bearer access token for the JSON API and gRPC: a server credential, `roomAdmin` for
+/// every room, as server analytics need.
 pub fn access_token(key: &str, secret: &str) -> String {
     AccessToken::with_api_key(key, secret)
         .with_identity("analytics-client")
+        .with_grants(livekit_api::access_token::VideoGrants {
+            room_admin: true,
+            ..Default::default()
+        })
         .to_jwt()
         .expect("token signed")
 }

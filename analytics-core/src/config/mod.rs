@@ -2,6 +2,7 @@
 //! `openvidu.analytics` are read and everything else is ignored.
 
 mod duration;
+mod http;
 mod mask;
 mod sinks;
 #[cfg(test)]
@@ -11,6 +12,7 @@ use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, time::Duration}
 
 use serde::{Deserialize, Serialize};
 
+pub use http::HttpConfig;
 pub use mask::{mask_secrets, mask_url};
 pub use sinks::{SinkSpec, DEFAULT_BATCH_SIZE, DEFAULT_SQLITE_PATH};
 
@@ -104,6 +106,8 @@ pub struct AnalyticsConfig {
     /// Longest wait between two retries of a failed batch.
     #[serde(with = "duration")]
     pub max_retry_backoff: Duration,
+    /// Connection limits of the listener.
+    pub http: HttpConfig,
 }
 
 /// Debug output through the masked YAML value, so a config logged by mistake leaks nothing.
@@ -153,6 +157,7 @@ impl Default for AnalyticsConfig {
             batch_size: None,
             shutdown_timeout: Duration::from_secs(10),
             max_retry_backoff: Duration::from_secs(30),
+            http: HttpConfig::default(),
         }
     }
 }
@@ -262,6 +267,9 @@ impl LivekitConfig {
             return Err(ConfigError::Invalid(
                 "openvidu.analytics.buffer.max_bytes must be above 0".into(),
             ));
+        }
+        if let Some(problem) = analytics.http.problem() {
+            return Err(ConfigError::Invalid(problem.into()));
         }
         for (key, secret) in &self.keys {
             if key.is_empty() || secret.is_empty() {

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use analytics_bin::recorder_service::analytics_recorder_service_client::AnalyticsRecorderServiceClient;
-use livekit_api::access_token::AccessToken;
+use livekit_api::access_token::{AccessToken, VideoGrants};
 use livekit_protocol::{AnalyticsEvents, AnalyticsStats};
 use tonic::{metadata::MetadataValue, transport::Channel, Request};
 
@@ -26,6 +26,11 @@ impl Pusher {
             .map_err(|error| format!("cannot connect to {url}: {error}"))?;
         let token = AccessToken::with_api_key(API_KEY, API_SECRET)
             .with_identity("analytics-bench")
+            // Server analytics need a server credential: roomAdmin for every room.
+            .with_grants(VideoGrants {
+                room_admin: true,
+                ..Default::default()
+            })
             .with_ttl(Duration::from_secs(24 * 3600))
             .to_jwt()
             .map_err(|error| format!("cannot sign a token: {error}"))?;

@@ -1,8 +1,17 @@
 //! Authentication of LiveKit's requests with the API keys of the `keys:` section: webhook
 //! signatures (JWT + body SHA-256, checked by `livekit-api`) and bearer access tokens. The
 //! token's unverified `iss` picks the key; its signature is then verified with that key.
+//! A verified bearer token is then authorised by its grants for what it writes
+//! ([`IngestScope`], in `grants.rs`).
 
-use std::collections::HashMap;
+mod grants;
+
+use std::{
+    collections::HashMap,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+pub use grants::{GrantError, IngestScope, TokenKind};
 
 use livekit_api::{
     access_token::{Claims, TokenVerifier},
@@ -26,12 +35,24 @@ pub enum AuthError {
     /// The signature is right but the body is not a webhook event (HTTP 400).
     #[error("malformed webhook body: {0}")]
     MalformedBody(String),
+    /// The token is valid but its grants do not allow this write (HTTP 403 / gRPC
+    /// PERMISSION_DENIED).
+    #[error(transparent)]
+    MissingGrant(#[from] GrantError),
+    /// The token of a long-lived stream expired while the stream was open.
+    #[error("the stream's access token expired (exp {exp}); open a new stream with a fresh token")]
+    ExpiredDuringStream { exp: u64 },
 }
 
 impl AuthError {
     /// Whether the request itself is malformed rather than unauthenticated.
     pub fn is_bad_request(&self) -> bool {
         matches!(self, AuthError::MalformedBody(_))
+    }
+
+    /// Whether the token is authentic but not allowed to do this (403, not 401).
+    pub fn is_forbidden(&self) -> bool {
+        matches!(self, AuthError::MissingGrant(_))
     }
 
     /// A short label for metrics.
@@ -43,7 +64,31 @@ impl AuthError {
             AuthError::Invalid(_) => "invalid_token",
             AuthError::BodyHashMismatch => "body_hash_mismatch",
             AuthError::MalformedBody(_) => "malformed_body",
+            AuthError::MissingGrant(_) => "missing_grant",
+            AuthError::ExpiredDuringStream { .. } => "token_expired",
         }
+    }
+}
+
+/// A bearer token verified and authorised for an [`IngestScope`].
+#[derive(Debug, Clone)]
+pub struct Authorized {
+    /// The token's `exp`, in seconds since the Unix epoch.
+    pub exp: u64,
+}
+
+impl Authorized {
+    /// How long the token stays valid from now (zero once expired): a stream opened with
+    /// it is ended then.
+    pub fn remaining(&self) -> Duration {
+        (UNIX_EPOCH + Duration::from_secs(self.exp))
+            .duration_since(SystemTime::now())
+            .unwrap_or_default()
+    }
+
+    /// The refusal of a stream's message once the token has expired.
+    pub fn expired(&self) -> AuthError {
+        AuthError::ExpiredDuringStream { exp: self.exp }
     }
 }
 
@@ -77,6 +122,15 @@ impl ApiKeys {
         self.verifier_for(token)?
             .verify(token)
             .map_err(|error| AuthError::Invalid(describe_token_error(&error)))
+    }
+
+    /// Verifies a bearer token and checks that its grants allow writing `scope`.
+    pub fn authorize(&self, token: &str, scope: IngestScope) -> Result<Authorized, AuthError> {
+        let claims = self.verify_token(token)?;
+        scope.check(&claims)?;
+        Ok(Authorized {
+            exp: claims.exp as u64,
+        })
     }
 
     /// Verifies a webhook's signature and body hash, and decodes it.

@@ -1,19 +1,28 @@
 //! gRPC `livekit.AnalyticsRecorderService`: LiveKit's analytics stream. Each message is
 //! admitted as soon as it is converted (a stream may stay open for days); the stream is
-//! authenticated once, by the access token in its `authorization` metadata.
+//! authorised when it opens, by the access token in its `authorization` metadata (server
+//! analytics: `video.roomAdmin` for every room), and ended with UNAUTHENTICATED when that
+//! token expires. A node-states stream speaks for one node, the one its first report names.
 //!
 //! A stream is read and decoded on its handler's task while its messages are converted and
 //! admitted, in order, on a second task: one busy stream keeps two cores at work.
 
 use std::sync::Arc;
 
+use axum::http::StatusCode;
+
 use livekit_protocol::{
     AnalyticsEvent, AnalyticsEvents, AnalyticsNodeRooms, AnalyticsStat, AnalyticsStats,
 };
-use tokio::{sync::mpsc, task::JoinError};
+use tokio::{
+    sync::mpsc,
+    task::JoinError,
+    time::{sleep_until, Instant},
+};
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::{
+    auth::{Authorized, IngestScope},
     ingest::{admit, grpc_status::to_status},
     node_state::NodeRoomStates,
     recorder_service::{
@@ -48,8 +57,9 @@ impl AnalyticsRecorder {
             .max_decoding_message_size(max_message_bytes)
     }
 
-    /// Verifies the bearer token of the `authorization` metadata with the key its `iss` names.
-    fn authenticate<T>(&self, request: &Request<T>) -> Result<(), Status> {
+    /// Verifies the bearer token of the `authorization` metadata with the key its `iss` names
+    /// and checks that its grants allow server analytics.
+    fn authorize<T>(&self, request: &Request<T>) -> Result<StreamToken, Status> {
         let authorization = request
             .metadata()
             .get("authorization")
@@ -57,9 +67,14 @@ impl AnalyticsRecorder {
             .unwrap_or_default();
         self.state
             .keys
-            .verify_token(authorization)
-            .map(|_| ())
+            .authorize(authorization, IngestScope::ServerAnalytics)
+            .map(StreamToken::new)
             .map_err(|error| self.refuse(ApiError::from_auth(SOURCE, error)))
+    }
+
+    /// The refusal of a stream whose token has expired.
+    fn expired(&self, token: &StreamToken) -> Status {
+        self.refuse(ApiError::from_auth(SOURCE, token.authorized.expired()))
     }
 
     /// The next message of a stream; an undecodable or oversized one ends the stream.
@@ -97,11 +112,12 @@ impl AnalyticsRecorder {
     }
 
     /// Reads every message of `stream` and has a second task convert and admit them in
-    /// order. Ends with the first refusal or stream error; messages read before a stream
-    /// error are still admitted.
+    /// order. Ends with the first refusal or stream error, or when `token` expires; messages
+    /// read before a stream error or the expiry are still admitted, none read after.
     async fn consume<T: Send + 'static>(
         &self,
         mut stream: Streaming<T>,
+        token: &StreamToken,
         split: fn(T) -> (Vec<AnalyticsEvent>, Vec<AnalyticsStat>),
     ) -> Result<(), Status> {
         let (sender, mut receiver) = mpsc::channel::<T>(READ_AHEAD);
@@ -113,12 +129,16 @@ impl AnalyticsRecorder {
             }
             Ok(())
         });
+        let expiry = sleep_until(token.expires_at);
+        tokio::pin!(expiry);
         let read_error = loop {
             tokio::select! {
                 biased;
                 // The converter only stops early on a refusal.
                 refused = &mut converter => return converter_result(refused),
+                () = &mut expiry => break Some(self.expired(token)),
                 message = self.next_message(&mut stream) => match message {
+                    Ok(Some(_)) if token.has_expired() => break Some(self.expired(token)),
                     Ok(Some(message)) => {
                         if sender.send(message).await.is_err() {
                             break None;
@@ -136,6 +156,90 @@ impl AnalyticsRecorder {
             None => converted,
         }
     }
+
+    /// Keeps each report of a node-states stream until the stream ends or `token` expires.
+    /// The first report names the stream's node; a report naming another node is refused
+    /// (PERMISSION_DENIED) so that no stream replaces another node's view.
+    async fn keep_node_states(
+        &self,
+        mut stream: Streaming<AnalyticsNodeRooms>,
+        token: &StreamToken,
+    ) -> Result<(), Status> {
+        let expiry = sleep_until(token.expires_at);
+        tokio::pin!(expiry);
+        let mut stream_node: Option<String> = None;
+        loop {
+            let message = tokio::select! {
+                biased;
+                () = &mut expiry => return Err(self.expired(token)),
+                message = self.next_message(&mut stream) => message?,
+            };
+            let Some(report) = message else {
+                return Ok(());
+            };
+            if token.has_expired() {
+                return Err(self.expired(token));
+            }
+            check_node(&report, &mut stream_node).map_err(|error| self.refuse(error))?;
+            self.node_states.update(&report).map_err(|error| {
+                self.refuse(ApiError {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    source: SOURCE,
+                    reason: "node_states_full",
+                    message: error.to_string(),
+                })
+            })?;
+        }
+    }
+}
+
+/// The token a stream was opened with, and when it expires.
+struct StreamToken {
+    authorized: Authorized,
+    expires_at: Instant,
+}
+
+impl StreamToken {
+    fn new(authorized: Authorized) -> StreamToken {
+        StreamToken {
+            expires_at: Instant::now() + authorized.remaining(),
+            authorized,
+        }
+    }
+
+    fn has_expired(&self) -> bool {
+        Instant::now() >= self.expires_at
+    }
+}
+
+/// Refuses a report without a node id, or naming another node than the stream's first one.
+fn check_node(
+    report: &AnalyticsNodeRooms,
+    stream_node: &mut Option<String>,
+) -> Result<(), ApiError> {
+    if report.node_id.is_empty() {
+        return Err(ApiError::bad_request(
+            SOURCE,
+            "missing_node_id",
+            "a node room states report needs its node_id",
+        ));
+    }
+    match stream_node {
+        None => {
+            *stream_node = Some(report.node_id.clone());
+            Ok(())
+        }
+        Some(node) if *node == report.node_id => Ok(()),
+        Some(node) => Err(ApiError {
+            status: StatusCode::FORBIDDEN,
+            source: SOURCE,
+            reason: "foreign_node",
+            message: format!(
+                "this stream reports for node {node:?}; node {:?} needs a stream of its own",
+                report.node_id
+            ),
+        }),
+    }
 }
 
 fn converter_result(joined: Result<Result<(), Status>, JoinError>) -> Result<(), Status> {
@@ -151,8 +255,8 @@ impl AnalyticsRecorderService for AnalyticsRecorder {
         &self,
         request: Request<Streaming<AnalyticsStats>>,
     ) -> Result<Response<Empty>, Status> {
-        self.authenticate(&request)?;
-        self.consume(request.into_inner(), |message: AnalyticsStats| {
+        let token = self.authorize(&request)?;
+        self.consume(request.into_inner(), &token, |message: AnalyticsStats| {
             (Vec::new(), message.stats)
         })
         .await?;
@@ -163,8 +267,8 @@ impl AnalyticsRecorderService for AnalyticsRecorder {
         &self,
         request: Request<Streaming<AnalyticsEvents>>,
     ) -> Result<Response<Empty>, Status> {
-        self.authenticate(&request)?;
-        self.consume(request.into_inner(), |message: AnalyticsEvents| {
+        let token = self.authorize(&request)?;
+        self.consume(request.into_inner(), &token, |message: AnalyticsEvents| {
             (message.events, Vec::new())
         })
         .await?;
@@ -175,11 +279,8 @@ impl AnalyticsRecorderService for AnalyticsRecorder {
         &self,
         request: Request<Streaming<AnalyticsNodeRooms>>,
     ) -> Result<Response<Empty>, Status> {
-        self.authenticate(&request)?;
-        let mut stream = request.into_inner();
-        while let Some(message) = self.next_message(&mut stream).await? {
-            self.node_states.update(&message);
-        }
+        let token = self.authorize(&request)?;
+        self.keep_node_states(request.into_inner(), &token).await?;
         Ok(Response::new(()))
     }
 }

@@ -1,6 +1,7 @@
-//! The gRPC status of a refused request: 401 → UNAUTHENTICATED, 400 → INVALID_ARGUMENT,
-//! 503 (full queue, full disk) → RESOURCE_EXHAUSTED, 413 → RESOURCE_EXHAUSTED. The message
-//! says which: a full disk's says so (reason `disk_full`).
+//! The gRPC status of a refused request: 401 → UNAUTHENTICATED, 403 → PERMISSION_DENIED,
+//! 400 → INVALID_ARGUMENT, 503 (full queue, full disk) → RESOURCE_EXHAUSTED,
+//! 413 → RESOURCE_EXHAUSTED. The message says which: a full disk's says so (reason
+//! `disk_full`).
 
 use axum::http::StatusCode;
 use tonic::{Code, Status};
@@ -11,6 +12,7 @@ use crate::server::ApiError;
 pub fn to_status(error: &ApiError) -> Status {
     let code = match error.status {
         StatusCode::UNAUTHORIZED => Code::Unauthenticated,
+        StatusCode::FORBIDDEN => Code::PermissionDenied,
         StatusCode::BAD_REQUEST => Code::InvalidArgument,
         StatusCode::SERVICE_UNAVAILABLE | StatusCode::PAYLOAD_TOO_LARGE => Code::ResourceExhausted,
         _ => Code::Internal,
@@ -28,6 +30,17 @@ mod tests {
         assert_eq!(
             to_status(&ApiError::from_auth("grpc", AuthError::Missing)).code(),
             Code::Unauthenticated
+        );
+        assert_eq!(
+            to_status(&ApiError::from_auth(
+                "grpc",
+                AuthError::MissingGrant(crate::auth::GrantError {
+                    scope: crate::auth::IngestScope::ServerAnalytics,
+                    token: crate::auth::TokenKind::Participant,
+                })
+            ))
+            .code(),
+            Code::PermissionDenied
         );
         assert_eq!(
             to_status(&ApiError::bad_request("grpc", "x", "bad")).code(),

@@ -1,6 +1,7 @@
 //! `POST /v1/events` and `POST /v1/stats`: `{"events":[...]}` / `{"stats":[...]}` in
 //! LiveKit's protojson (as `livekit-protocol`'s serde reads it), for tools that are not
-//! LiveKit, authenticated by `Authorization: Bearer <access token>`.
+//! LiveKit, authenticated by `Authorization: Bearer <access token>` and authorised as server
+//! analytics (`video.roomAdmin` for every room; else 403, reason `missing_grant`).
 
 use axum::{
     body::Bytes,
@@ -13,6 +14,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 use crate::{
+    auth::IngestScope,
     ingest::admit,
     server::{ApiError, AppState},
 };
@@ -52,7 +54,7 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
         .unwrap_or_default();
     state
         .keys
-        .verify_token(authorization)
+        .authorize(authorization, IngestScope::ServerAnalytics)
         .map(|_| ())
         .map_err(|error| state.refuse(ApiError::from_auth(SOURCE, error)))
 }

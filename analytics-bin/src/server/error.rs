@@ -1,4 +1,4 @@
-//! [`ApiError`]: the clear answer to a request that changes nothing (401, 400, 413, 503),
+//! [`ApiError`]: the clear answer to a request that changes nothing (401, 403, 400, 413, 503),
 //! counted in `livekit_analytics_rejected_total` by [`crate::server::AppState::refuse`].
 //!
 //! A full disk under the disk buffer is answered 503 with `Retry-After` and reason
@@ -41,6 +41,8 @@ impl ApiError {
         ApiError {
             status: if error.is_bad_request() {
                 StatusCode::BAD_REQUEST
+            } else if error.is_forbidden() {
+                StatusCode::FORBIDDEN
             } else {
                 StatusCode::UNAUTHORIZED
             },

@@ -3,16 +3,21 @@
 use std::time::Duration;
 
 use base64::Engine;
-use livekit_api::access_token::AccessToken;
+use livekit_api::access_token::{AccessToken, VideoGrants};
 use sha2::{Digest, Sha256};
 
 /// Identity the simulator's tokens carry.
 const IDENTITY: &str = "livekit-analytics-simulate";
 
-/// A bearer token for the gRPC stream and the JSON API, valid for a day.
+/// A bearer token for the gRPC stream and the JSON API, valid for a day: a server
+/// credential (`roomAdmin` for every room), as server analytics need.
 pub fn bearer(api_key: &str, api_secret: &str) -> Result<String, String> {
     AccessToken::with_api_key(api_key, api_secret)
         .with_identity(IDENTITY)
+        .with_grants(VideoGrants {
+            room_admin: true,
+            ..Default::default()
+        })
         .with_ttl(Duration::from_secs(24 * 3600))
         .to_jwt()
         .map(|token| format!("Bearer {token}"))

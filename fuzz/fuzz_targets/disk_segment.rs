@@ -1,11 +1,8 @@
-//! Fuzzes the disk buffer's segment reader: any bytes a crash or a bad disk can leave must
-//! end in "records, then corrupt data detected", never a panic.
+//! Fuzzes the disk buffer's segment reader (see fuzz/shared/inputs.rs).
 
 #![no_main]
 
-use analytics_core::disk_buffer::scan_segment_bytes;
-use libfuzzer_sys::fuzz_target;
+#[path = "../shared/inputs.rs"]
+mod inputs;
 
-fuzz_target!(|data: &[u8]| {
-    let _ = scan_segment_bytes(data);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| inputs::disk_segment(data));

@@ -1,7 +1,7 @@
 //! The command line (contract: `--config`, `--config-body`, `LIVEKIT_CONFIG`, `--dev`,
 //! `check-config`, `simulate`, `replay`).
 
-use std::path::PathBuf;
+use std::{net::SocketAddr, path::PathBuf};
 
 use analytics_core::{config::ConfigError, LivekitConfig};
 use clap::{Parser, Subcommand};
@@ -20,9 +20,13 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "YAML", conflicts_with = "config")]
     pub config_body: Option<String>,
     /// Development mode, no config needed: API key `devkey` / secret `secret`, SQLite at
-    /// ./livekit-analytics.db, listen 127.0.0.1:7890, interval 1s.
-    #[arg(long, global = true)]
+    /// ./livekit-analytics.db, listen 127.0.0.1:7890 (or --listen), interval 1s.
+    #[arg(long, global = true, conflicts_with_all = ["config", "config_body"])]
     pub dev: bool,
+    /// With --dev: the address to listen on instead of 127.0.0.1:7890 (a config file sets
+    /// `openvidu.analytics.listen`).
+    #[arg(long, global = true, value_name = "ADDR", requires = "dev")]
+    pub listen: Option<SocketAddr>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -43,7 +47,8 @@ pub enum Command {
 /// Where the configuration comes from.
 #[derive(Debug, Clone)]
 pub enum ConfigSource {
-    Dev,
+    /// `--dev`, listening on the given address or the default one.
+    Dev(Option<SocketAddr>),
     File(PathBuf),
     Body(String),
     Env(Option<String>),
@@ -53,7 +58,13 @@ impl ConfigSource {
     /// Reads and validates the configuration.
     pub fn load(&self) -> Result<LivekitConfig, ConfigError> {
         match self {
-            ConfigSource::Dev => Ok(LivekitConfig::dev()),
+            ConfigSource::Dev(listen) => {
+                let mut config = LivekitConfig::dev();
+                if let Some(listen) = listen {
+                    config.openvidu.analytics.listen = *listen;
+                }
+                Ok(config)
+            }
             ConfigSource::File(path) => LivekitConfig::load(Some(path), None, None),
             ConfigSource::Body(body) => LivekitConfig::load(None, Some(body), None),
             ConfigSource::Env(env) => LivekitConfig::load(None, None, env.as_deref()),
@@ -65,7 +76,7 @@ impl Cli {
     /// The configuration source the flags select.
     pub fn config_source(&self) -> ConfigSource {
         if self.dev {
-            ConfigSource::Dev
+            ConfigSource::Dev(self.listen)
         } else if let Some(path) = &self.config {
             ConfigSource::File(path.clone())
         } else if let Some(body) = &self.config_body {

@@ -1,6 +1,7 @@
 //! `livekit-analytics check-config`: validate, then print the effective configuration with
 //! secrets masked, the sinks it runs (with the batch size each writes) and the sinks
-//! compiled in.
+//! compiled in. It connects to no database: sinks are built (which checks their settings)
+//! but never initialised.
 
 use std::process::ExitCode;
 
@@ -14,6 +15,20 @@ pub fn run(source: &ConfigSource) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Some drivers (sqlx's lazy pool) spawn their housekeeping when a sink is built, which
+    // needs a Tokio runtime even though nothing here connects; `main` enters none for
+    // `check-config`, so this command brings its own small one.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let _entered = runtime.enter();
     let sinks = match analytics_core::registry::build_sinks(&config) {
         Ok(sinks) => sinks,
         Err(error) => {

@@ -1,16 +1,51 @@
 //! Structured logs with `tracing`: human-readable by default, JSON lines with
-//! `LKA_LOG_FORMAT=json`; level from `RUST_LOG` (default `info`).
+//! `LKA_LOG_FORMAT=json`; level from `RUST_LOG` (default `info`). Every line passes through
+//! the URL masker on its way to stderr, so a connection string quoted by any crate (a
+//! driver's error, a library's warning) leaves with its credentials masked.
 
-use tracing_subscriber::EnvFilter;
+use std::io::{self, Write};
+
+use analytics_core::config::mask_url;
+use tracing_subscriber::{fmt::MakeWriter, EnvFilter};
 
 pub fn init() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(MaskedStderr);
     if std::env::var("LKA_LOG_FORMAT").is_ok_and(|format| format == "json") {
         builder.json().init();
     } else {
         builder.init();
+    }
+}
+
+/// Makes [`MaskedLine`] writers: the formatter hands each a whole event in one write.
+struct MaskedStderr;
+
+impl<'a> MakeWriter<'a> for MaskedStderr {
+    type Writer = MaskedLine;
+
+    fn make_writer(&'a self) -> MaskedLine {
+        MaskedLine
+    }
+}
+
+/// Writes to stderr with every URL's credentials masked.
+struct MaskedLine;
+
+impl Write for MaskedLine {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        if text.contains("://") {
+            io::stderr().write_all(mask_url(&text).as_bytes())?;
+        } else {
+            io::stderr().write_all(buf)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        io::stderr().flush()
     }
 }

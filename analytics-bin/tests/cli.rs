@@ -119,3 +119,53 @@ fn dev_mode_needs_no_config() {
         "the dev secret is masked too: {printed}"
     );
 }
+
+#[test]
+fn check_config_answers_for_every_sink_without_a_database() {
+    // Nothing listens on port 9 of the loopback: check-config must not need to connect.
+    let config = "keys: {prodkey: very-secret-value}\nopenvidu:\n  analytics:\n    enabled: true\n    sinks:\n      \
+        pg: {type: postgres, url: 'postgres://lka:pg-pass-1@127.0.0.1:9/db?password=pg-pass-2'}\n      \
+        cache: {type: redis, url: 'redis://:redis-pass-3@127.0.0.1:9/0'}\n      \
+        docs: {type: mongo, url: 'mongodb://lka:mongo-pass-4@127.0.0.1:9/?authSource=admin'}\n      \
+        local: {type: sqlite, path: /tmp/never-opened-by-check-config.db}\n";
+    let output = livekit_analytics(&["check-config", "--config-body", config], None);
+    let printed = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{printed}");
+    for secret in [
+        "very-secret-value",
+        "pg-pass-1",
+        "pg-pass-2",
+        "redis-pass-3",
+        "mongo-pass-4",
+    ] {
+        assert!(!printed.contains(secret), "{secret} leaked: {printed}");
+    }
+    for sink in [
+        "pg (postgres",
+        "cache (redis",
+        "docs (mongo",
+        "local (sqlite",
+    ] {
+        assert!(printed.contains(sink), "{sink} missing: {printed}");
+    }
+    assert!(printed.contains("# configuration is valid"), "{printed}");
+}
+
+#[test]
+fn dev_mode_listens_where_listen_says() {
+    let output = livekit_analytics(&["--dev", "--listen", "127.0.0.1:7999", "check-config"], None);
+    let printed = text(&output);
+    assert!(output.status.success(), "{printed}");
+    assert!(printed.contains("listen: 127.0.0.1:7999"), "{printed}");
+}
+
+#[test]
+fn dev_mode_refuses_a_config_instead_of_ignoring_it() {
+    let output = livekit_analytics(&["--dev", "--config-body", CONFIG, "check-config"], None);
+    assert!(!output.status.success());
+    assert!(
+        text(&output).contains("cannot be used with"),
+        "{}",
+        text(&output)
+    );
+}

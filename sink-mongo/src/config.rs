@@ -3,7 +3,10 @@
 
 use std::fmt;
 
-use analytics_core::{config::mask_url, SinkError};
+use analytics_core::{
+    config::{mask_url, mask_url_secrets_in},
+    SinkError,
+};
 use serde::Deserialize;
 
 /// openvidu-livekit's default database.
@@ -54,19 +57,10 @@ impl MongoSettings {
 
     /// `text` (typically a driver error) with the URL's credentials masked wherever they
     /// appear, in case the driver quotes them.
+    /// Covers the userinfo and secret query parameters (`authMechanismProperties`,
+    /// `tlsCertificateKeyFilePassword`, ...), quoted with or without the URL.
     pub fn scrub(&self, text: &str) -> String {
-        let mut scrubbed = text.replace(&self.url, &self.masked_url());
-        if let Some(password) = self.password().filter(|p| p.len() >= 3) {
-            scrubbed = scrubbed.replace(password, "***");
-        }
-        scrubbed
-    }
-
-    fn password(&self) -> Option<&str> {
-        let rest = &self.url[self.url.find("://")? + 3..];
-        let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-        let userinfo = &authority[..authority.rfind('@')?];
-        userinfo.split_once(':').map(|(_, password)| password)
+        mask_url_secrets_in(&text.replace(&self.url, &self.masked_url()), &self.url)
     }
 }
 

@@ -95,7 +95,7 @@ impl ActiveEntityStore for PostgresSink {
         // Only the opening the fixer looked at: an entity opened again since stays.
         sqlx::query(self.fixer_sql(
             "DELETE FROM {schema}.active_entities
-             WHERE id = $1 AND entity = $2 AND ($3::text IS NULL OR event_id = $3)",
+             WHERE md5(id) = md5($1) AND id = $1 AND entity = $2 AND ($3::text IS NULL OR event_id = $3)",
         ))
         .bind(&active.id)
         .bind(active.entity.as_str())

@@ -14,6 +14,7 @@ pub mod queries;
 mod schema;
 mod sink;
 mod statement;
+mod url_parameters;
 mod writer;
 
 #[cfg(test)]

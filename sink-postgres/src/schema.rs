@@ -80,7 +80,40 @@ CREATE TABLE {schema}.fixer_lease (
 );
 "#,
     ),
+    (
+        "identifiers of any length: hash indexes on the id columns, active_entities unique by md5(id)",
+        LONG_IDENTIFIERS,
+    ),
 ];
+
+/// A B-tree index row holds at most about 2.7 KB, so a record with a longer room sid,
+/// identity, track id, egress or ingress id was refused (SQLSTATE 54000) after the service
+/// had acknowledged it. Hash indexes store a 4-byte hash of any value and still serve
+/// `col = $1`, which is how every query looks these columns up (the rows of one room or
+/// participant are then filtered by type or sorted by time); `active_entities.id` needs a
+/// unique index for its upsert, so it is unique by `md5(id)` instead of a primary key.
+const LONG_IDENTIFIERS: &str = r#"
+DROP INDEX IF EXISTS {schema}.events_room_type;
+DROP INDEX IF EXISTS {schema}.events_participant_type;
+DROP INDEX IF EXISTS {schema}.events_identity_type;
+DROP INDEX IF EXISTS {schema}.events_egress_type;
+DROP INDEX IF EXISTS {schema}.events_ingress_type;
+CREATE INDEX events_room_sid ON {schema}.events USING hash (room_sid);
+CREATE INDEX events_participant_sid ON {schema}.events USING hash (participant_sid);
+CREATE INDEX events_participant_identity ON {schema}.events USING hash (participant_identity);
+CREATE INDEX events_egress_id ON {schema}.events USING hash (egress_id);
+CREATE INDEX events_ingress_id ON {schema}.events USING hash (ingress_id);
+
+DROP INDEX IF EXISTS {schema}.stats_room_timestamp;
+DROP INDEX IF EXISTS {schema}.stats_participant_timestamp;
+DROP INDEX IF EXISTS {schema}.stats_track_timestamp;
+CREATE INDEX stats_room_sid ON {schema}.stats USING hash (room_sid);
+CREATE INDEX stats_participant_sid ON {schema}.stats USING hash (participant_sid);
+CREATE INDEX stats_track_id ON {schema}.stats USING hash (track_id);
+
+ALTER TABLE {schema}.active_entities DROP CONSTRAINT IF EXISTS active_entities_pkey;
+CREATE UNIQUE INDEX active_entities_id ON {schema}.active_entities (md5(id));
+"#;
 
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;

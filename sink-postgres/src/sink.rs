@@ -4,7 +4,11 @@
 
 use std::{str::FromStr, time::SystemTime};
 
-use analytics_core::{config::mask_url, fixer::ActiveEntityStore, Batch, Sink, SinkError};
+use analytics_core::{
+    config::{mask_url, mask_url_secrets_in},
+    fixer::ActiveEntityStore,
+    Batch, Sink, SinkError,
+};
 use async_trait::async_trait;
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
@@ -16,6 +20,7 @@ use crate::{
     expiry::Expiry,
     failure::Failure,
     schema::{self, SCHEMA_VERSION},
+    url_parameters::known_parameters_only,
     writer::Writer,
 };
 
@@ -26,6 +31,8 @@ const APPLICATION_NAME: &str = "livekit-analytics";
 pub struct PostgresSink {
     name: String,
     schema: String,
+    /// The configured URL, only to mask its secrets out of driver errors.
+    url: String,
     masked_url: String,
     pool: PgPool,
     writer: Writer,
@@ -48,9 +55,20 @@ impl PostgresSink {
                 "openvidu.analytics.sinks.{name}.url {masked_url} must start with postgres:// or postgresql://"
             )));
         }
-        let mut options = PgConnectOptions::from_str(&config.url).map_err(|error| {
-            SinkError::Config(format!(
-                "openvidu.analytics.sinks.{name}.url {masked_url} is not a PostgreSQL URL: {error}"
+        let (known_url, ignored) = known_parameters_only(&config.url);
+        if !ignored.is_empty() {
+            tracing::warn!(
+                sink = %name,
+                parameters = %ignored.join(", "),
+                "ignoring query parameters of the PostgreSQL URL that the driver does not know"
+            );
+        }
+        let mut options = PgConnectOptions::from_str(&known_url).map_err(|error| {
+            SinkError::Config(mask_url_secrets_in(
+                &format!(
+                    "openvidu.analytics.sinks.{name}.url {masked_url} is not a PostgreSQL URL: {error}"
+                ),
+                &config.url,
             ))
         })?;
         if options.get_application_name().is_none() {
@@ -65,6 +83,7 @@ impl PostgresSink {
         Ok(PostgresSink {
             name: name.to_owned(),
             schema: config.schema.clone(),
+            url: config.url.clone(),
             masked_url,
             writer: Writer::new(pool.clone(), &config.schema, parts, config.write_timeout),
             expiry: Expiry::new(pool.clone(), &quoted, config.write_timeout),
@@ -77,6 +96,17 @@ impl PostgresSink {
         &self.schema
     }
 
+    /// `error` with the URL's secrets masked, should the server or driver have quoted one.
+    fn masked(&self, error: SinkError) -> SinkError {
+        let mask = |reason: String| mask_url_secrets_in(&reason, &self.url);
+        match error {
+            SinkError::Unavailable(reason) => SinkError::Unavailable(mask(reason)),
+            SinkError::Fatal(reason) => SinkError::Fatal(mask(reason)),
+            SinkError::Config(reason) => SinkError::Config(mask(reason)),
+            other => other,
+        }
+    }
+
     /// The connection pool (for tests and tools that read what the sink wrote).
     pub fn pool(&self) -> &PgPool {
         &self.pool
@@ -87,11 +117,14 @@ impl PostgresSink {
 impl Sink for PostgresSink {
     async fn initialize(&self) -> Result<(), SinkError> {
         let mut connection = self.pool.acquire().await.map_err(|error| {
-            SinkError::Unavailable(format!("cannot connect to {}: {error}", self.masked_url))
+            SinkError::Unavailable(mask_url_secrets_in(
+                &format!("cannot connect to {}: {error}", self.masked_url),
+                &self.url,
+            ))
         })?;
         let outcome = schema::migrate(&mut connection, &self.schema)
             .await
-            .map_err(|error| Failure::of(&error).into_sink_error())?;
+            .map_err(|error| self.masked(Failure::of(&error).into_sink_error()))?;
         if outcome.found > SCHEMA_VERSION {
             tracing::warn!(
                 sink = %self.name,

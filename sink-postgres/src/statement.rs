@@ -7,6 +7,8 @@
 //!   the last change of each entity wins (`DISTINCT ON ... ORDER BY position DESC`), so an
 //!   open followed by a close leaves it closed. One change per entity means the upsert and
 //!   the delete never touch the same row.
+//! - `active_entities` is unique by `md5(id)` (an id may be longer than a B-tree row), so
+//!   the upsert names that index and the delete looks rows up through it.
 //! - Being one statement, it commits whole or not at all: a dropped connection loses
 //!   nothing that a retry of the batch does not write.
 
@@ -54,12 +56,12 @@ pub(crate) fn write_batch(schema: &str) -> String {
 ), opened AS (
     INSERT INTO {schema}.active_entities (id, entity, event_id, opened_at)
     SELECT c.entity_id, c.entity, c.event_id, {change_at} FROM changes c WHERE c.opens
-    ON CONFLICT (id) DO UPDATE
+    ON CONFLICT ((md5(id))) DO UPDATE
         SET entity = EXCLUDED.entity, event_id = EXCLUDED.event_id, opened_at = EXCLUDED.opened_at
     RETURNING 1
 ), closed AS (
     DELETE FROM {schema}.active_entities a USING changes c
-    WHERE a.id = c.entity_id AND NOT c.opens
+    WHERE md5(a.id) = md5(c.entity_id) AND a.id = c.entity_id AND NOT c.opens
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM new_events), (SELECT count(*) FROM new_stats),

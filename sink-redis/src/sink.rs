@@ -66,6 +66,28 @@ impl RedisSink {
             .ok_or_else(|| SinkError::Unavailable(format!("sink {} is not initialised", self.name)))
     }
 
+    /// `error` with any URL masked and the servers' passwords replaced by `***`, should
+    /// the driver have quoted one.
+    fn masked(&self, error: SinkError) -> SinkError {
+        let mask = |reason: String| {
+            let mut masked = analytics_core::config::mask_url(&reason);
+            for node in &self.target.nodes {
+                if let Some(password) = node.redis_settings().password() {
+                    if password.chars().count() >= 3 {
+                        masked = masked.replace(password, "***");
+                    }
+                }
+            }
+            masked
+        };
+        match error {
+            SinkError::Unavailable(reason) => SinkError::Unavailable(mask(reason)),
+            SinkError::Fatal(reason) => SinkError::Fatal(mask(reason)),
+            SinkError::Config(reason) => SinkError::Config(mask(reason)),
+            other => other,
+        }
+    }
+
     pub(crate) fn ttl_ms(&self) -> u64 {
         u64::try_from(self.expiration.as_millis()).unwrap_or(u64::MAX)
     }
@@ -120,8 +142,10 @@ impl Sink for RedisSink {
             .connection
             .get_or_try_init(|| RedisConnection::connect(&self.target))
             .await
-            .map_err(|error| unavailable(&error))?;
-        self.check_server(connection).await?;
+            .map_err(|error| self.masked(unavailable(&error)))?;
+        self.check_server(connection)
+            .await
+            .map_err(|error| self.masked(error))?;
         tracing::info!(sink = %self.name, target = ?self.target, prefix = %self.layout.prefix(), "redis sink ready");
         Ok(())
     }

@@ -13,7 +13,7 @@ use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, time::Duration}
 use serde::{Deserialize, Serialize};
 
 pub use http::HttpConfig;
-pub use mask::{mask_secrets, mask_url};
+pub use mask::{mask_secrets, mask_url, mask_url_secrets_in, url_secrets};
 pub use sinks::{SinkSpec, DEFAULT_BATCH_SIZE, DEFAULT_SQLITE_PATH};
 
 /// Why a configuration cannot be used.

@@ -228,3 +228,92 @@ fn a_sink_batch_size_that_is_not_a_positive_integer_is_an_error_naming_it() {
         .to_string();
     assert!(error.contains("batch_size"), "{error}");
 }
+
+#[test]
+fn secrets_in_url_query_strings_are_masked() {
+    assert_eq!(
+        mask_url("postgres://host/db?user=u&password=p4ss&sslmode=disable"),
+        "postgres://host/db?user=u&password=***&sslmode=disable"
+    );
+    let url = "mongodb://h/?authSource=admin&authMechanismProperties=AWS_SESSION_TOKEN:tok3n\
+        &tlsCertificateKeyFilePassword=kf-pw&appName=lka";
+    let masked = mask_url(url);
+    for secret in ["admin", "tok3n", "kf-pw"] {
+        assert!(!masked.contains(secret), "{secret} in {masked}");
+    }
+    assert!(masked.contains("appName=lka"), "{masked}");
+    for name in [
+        "password",
+        "pass",
+        "passwd",
+        "pwd",
+        "secret",
+        "token",
+        "key",
+        "apikey",
+        "api_key",
+        "API-KEY",
+        "access_token",
+        "sslpassword",
+        "client_secret",
+        "pass%77ord",
+    ] {
+        let masked = mask_url(&format!("redis://host:6379/0?{name}=hunter22#frag"));
+        assert_eq!(
+            masked,
+            format!("redis://host:6379/0?{name}=***#frag"),
+            "{name}"
+        );
+    }
+    for name in ["sslmode", "application_name", "replicaSet", "w"] {
+        let url = format!("postgres://host/db?{name}=visible");
+        assert_eq!(mask_url(&url), url, "{name} is not a secret");
+    }
+}
+
+#[test]
+fn userinfo_and_query_are_masked_together_and_inside_free_text() {
+    assert_eq!(
+        mask_url("rediss://tok3n-only@host:6380?password=x1y2z3"),
+        "rediss://***@host:6380?password=***"
+    );
+    assert_eq!(
+        mask_url("postgres://u:pa/ss@host/db"),
+        "postgres://u:***@host/db",
+        "a password with an unescaped `/` is masked whole"
+    );
+    let text = "error connecting to \"postgresql://u:pw1@h:1/db?password=pw2\": refused; \
+        also tried postgres://h2/db?token=pw3, then gave up";
+    let masked = mask_url(text);
+    for secret in ["pw1", "pw2", "pw3"] {
+        assert!(!masked.contains(secret), "{secret} in {masked}");
+    }
+    assert!(masked.starts_with("error connecting to \"postgresql://u:***@h:1/db?password=***\""));
+    assert!(masked.ends_with("then gave up"), "{masked}");
+}
+
+#[test]
+fn secrets_a_driver_quotes_without_the_url_are_masked() {
+    let url = "postgres://u:first-secret@h/db?password=second%2Dsecret&sslmode=require";
+    let text =
+        "auth failed for first-secret; bad password second-secret; see postgres://h/db?pwd=x9x9";
+    let masked = mask_url_secrets_in(text, url);
+    for secret in ["first-secret", "second-secret", "x9x9"] {
+        assert!(!masked.contains(secret), "{secret} in {masked}");
+    }
+    assert!(url_secrets("postgres://host/db?sslmode=require").is_empty());
+    assert!(url_secrets("not a url").is_empty());
+}
+
+#[test]
+fn check_config_masks_query_secrets_in_sink_urls() {
+    let yaml = "openvidu: {analytics: {sinks: {pg: {type: postgres, \
+        url: 'postgres://h/db?user=u&password=yaml-pg-secret'}, \
+        cache: {type: redis, url: 'redis://h:6379/0?token=yaml-redis-secret'}}}}";
+    let text = LivekitConfig::from_yaml(yaml)
+        .expect("valid")
+        .to_masked_yaml();
+    assert!(!text.contains("yaml-pg-secret"), "{text}");
+    assert!(!text.contains("yaml-redis-secret"), "{text}");
+    assert!(text.contains("user=u&password=***"), "{text}");
+}

@@ -31,6 +31,9 @@ pub(super) const ALL: &[(&str, Case)] = &[
     ("active_entities_are_tracked", |t| {
         Box::pin(active_entities_are_tracked(t))
     }),
+    ("record_with_100_kb_identifiers_is_stored", |t| {
+        Box::pin(super::long_values::record_with_100_kb_identifiers_is_stored(t))
+    }),
 ];
 
 fn batch_of(records: &[Record]) -> Batch {

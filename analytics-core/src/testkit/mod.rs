@@ -8,6 +8,7 @@
 
 mod cases;
 mod fixer_cases;
+mod long_values;
 
 use std::{
     future::Future,

@@ -1,12 +1,14 @@
 //! The two SQL sinks of a fault test that does not need Redis or MongoDB (a SQLite file and
 //! a PostgreSQL schema of its own), its config, and reading back what they stored.
 
+#![allow(dead_code)]
+
 use std::{path::Path, time::Duration};
 
 use analytics_core::{testkit::server_url, RecordKind};
 use sqlx::{AssertSqlSafe, Connection};
 
-use super::{stores::Stores, traffic::IdSet};
+use crate::fault_support::{stores::Stores, traffic::IdSet};
 use crate::support::{API_KEY, API_SECRET};
 
 /// The sink names [`SqlSinks`] configures.

@@ -29,7 +29,10 @@ fn kept_inputs(target: &str) -> Vec<(String, Vec<u8>)> {
 
 fn replay(target: &str, run: fn(&[u8])) {
     let inputs = kept_inputs(target);
-    assert!(!inputs.is_empty(), "no seeds kept for the fuzz target {target}");
+    assert!(
+        !inputs.is_empty(),
+        "no seeds kept for the fuzz target {target}"
+    );
     for (path, bytes) in inputs {
         let outcome = std::panic::catch_unwind(|| run(&bytes));
         assert!(outcome.is_ok(), "{target} panicked on {path}");

@@ -184,3 +184,47 @@ async fn time_is_compressed_by_the_time_scale() {
     assert!(elapsed >= Duration::from_millis(1200), "paced: {elapsed:?}");
     assert!(elapsed < Duration::from_secs(15), "compressed: {elapsed:?}");
 }
+
+/// Runs a short, fast simulation and returns its summary's event count.
+async fn quick_run(service: &TestService, extra: &[&str]) -> i64 {
+    let mut flags = vec!["--time-scale", "0", "--duration", "1m", "--rooms", "1"];
+    flags.extend_from_slice(extra);
+    let output = simulate(service, API_SECRET, &flags).await;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "simulate failed:\n{stdout}");
+    parse_summary(&stdout).events
+}
+
+#[tokio::test]
+async fn each_run_has_its_own_ids_unless_seeded_and_nothing_is_stamped_in_the_future() {
+    let service = TestService::start("").await;
+    let first = quick_run(&service, &[]).await;
+    let second = quick_run(&service, &[]).await;
+    service
+        .wait_for_count("SELECT COUNT(*) FROM events", first + second)
+        .await;
+    quick_run(&service, &["--seed", "42"]).await;
+    quick_run(&service, &["--seed", "42"]).await;
+    let sent_before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after the epoch")
+        .as_millis() as i64;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut db = service.db().await;
+    let (rooms, latest): (i64, i64) =
+        sqlx::query_as(
+            "SELECT COUNT(DISTINCT CASE WHEN room_sid LIKE 'RM_%' THEN room_sid END), MAX(timestamp) FROM events",
+        )
+            .fetch_one(&mut db)
+            .await
+            .expect("events read");
+    assert_eq!(
+        rooms, 3,
+        "one room per run; the two seeded runs share theirs"
+    );
+    assert!(
+        latest <= sent_before,
+        "a record is stamped {} ms in the future",
+        latest - sent_before
+    );
+}

@@ -70,8 +70,12 @@ pub fn webhook(data: &[u8]) {
     let keys = ApiKeys::new([(&KEY.to_owned(), &SECRET.to_owned())]);
     let signed;
     let token = if token.is_empty() {
-        let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body.as_bytes()));
-        let Ok(jwt) = AccessToken::with_api_key(KEY, SECRET).with_sha256(&hash).to_jwt() else {
+        let hash =
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body.as_bytes()));
+        let Ok(jwt) = AccessToken::with_api_key(KEY, SECRET)
+            .with_sha256(&hash)
+            .to_jwt()
+        else {
             return;
         };
         signed = jwt;

@@ -36,14 +36,18 @@ pub async fn run(args: SimulateArgs) -> ExitCode {
         eprintln!("error: --time-scale must be 0 (as fast as possible) or a positive number");
         return ExitCode::FAILURE;
     }
-    let session = Session::generate(&ScenarioSettings {
+    let seed = args.seed.unwrap_or_else(rand::random);
+    println!("simulate: seed {seed} (--seed {seed} sends the same session again)");
+    let mut settings = ScenarioSettings {
         rooms: args.rooms,
         participants: args.participants,
         duration: args.duration,
         start: SystemTime::now(),
         node_id: "ND_simulated".into(),
-        seed: args.seed,
-    });
+        seed,
+    };
+    settings.start = session_start(settings.start, settings.simulated_length(), args.time_scale);
+    let session = Session::generate(&settings);
     let mut client =
         match Client::connect(args.source, &args.url, &args.api_key, &args.api_secret).await {
             Ok(client) => client,
@@ -63,6 +67,21 @@ pub async fn run(args: SimulateArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// The simulated time of the session's start, so that no record is stamped later than the
+/// moment it is sent: with time compressed (`time_scale` above 1, or 0 for as fast as
+/// possible) the session is placed in the recent past and ends as its last step is sent.
+fn session_start(now: SystemTime, duration: Duration, time_scale: f64) -> SystemTime {
+    let sent_within = if time_scale == 0.0 {
+        Duration::ZERO
+    } else if time_scale >= 1.0 {
+        duration.div_f64(time_scale)
+    } else {
+        return now;
+    };
+    now.checked_sub(duration.saturating_sub(sent_within))
+        .unwrap_or(now)
 }
 
 /// Sends every step at its time (simulated time divided by the time scale).

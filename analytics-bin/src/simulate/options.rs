@@ -52,7 +52,8 @@ pub struct SimulateArgs {
     /// Simulated seconds per real second; 0 sends as fast as possible.
     #[arg(long, default_value_t = 30.0)]
     pub time_scale: f64,
-    /// Seed of scores and packet counts.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    /// Seed of the ids, scores and packet counts: the same seed simulates the same rooms,
+    /// participants and tracks (the same sids). Unset: a random one, printed.
+    #[arg(long)]
+    pub seed: Option<u64>,
 }

@@ -37,7 +37,7 @@ struct Publication {
 
 impl<'a> RoomPlan<'a> {
     pub(super) fn for_session(settings: &'a ScenarioSettings) -> RoomPlan<'a> {
-        let total = settings.duration.as_secs_f64().max(20.0);
+        let total = settings.simulated_length().as_secs_f64();
         let rooms = settings.rooms.max(1) as f64;
         let participants = settings.participants.max(1) as f64;
         RoomPlan {
@@ -48,7 +48,7 @@ impl<'a> RoomPlan<'a> {
     }
 
     fn total(&self) -> f64 {
-        self.settings.duration.as_secs_f64().max(20.0)
+        self.settings.simulated_length().as_secs_f64()
     }
 
     /// Adds room `index`'s events and stats to the timeline.
@@ -62,7 +62,7 @@ impl<'a> RoomPlan<'a> {
         let mid = created + length / 2.0;
         let node = settings.node_id.as_str();
         let room = SimRoom {
-            sid: format!("RM_SIM{index:03}"),
+            sid: format!("RM_SIM{}_{index:03}", settings.sid_tag()),
             name: format!("sim-room-{index}"),
             creation_time: unix_seconds(settings.start + Duration::from_secs_f64(created)),
         };
@@ -100,7 +100,7 @@ impl<'a> RoomPlan<'a> {
                 let leave =
                     end - 1.0 - (settings.participants - 1 - p) as f64 * self.join_gap * 0.5;
                 let participant = SimParticipant {
-                    sid: format!("PA_SIM{index:03}_{p:03}"),
+                    sid: format!("PA_SIM{}_{index:03}_{p:03}", settings.sid_tag()),
                     identity: format!("user-{index}-{p}"),
                     joined_at: unix_seconds(settings.start + Duration::from_secs_f64(join)),
                 };
@@ -140,7 +140,7 @@ impl<'a> RoomPlan<'a> {
             for (number, (kind, to)) in kinds.into_iter().enumerate() {
                 let from = active + 0.5 + number as f64 * 0.2;
                 let track = SimTrack {
-                    sid: format!("TR_SIM{index:03}_{p:03}_{number}"),
+                    sid: format!("TR_SIM{}_{index:03}_{p:03}_{number}", settings.sid_tag()),
                     kind,
                 };
                 let track_event = |kind: T| AnalyticsEvent {

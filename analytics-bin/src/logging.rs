@@ -1,17 +1,20 @@
 //! Structured logs with `tracing`: human-readable by default, JSON lines with
-//! `LKA_LOG_FORMAT=json`; level from `RUST_LOG` (default `info`). Every line passes through
+//! `LKA_LOG_FORMAT=json`; level from `RUST_LOG` (default `info`); colours only when stderr
+//! is a terminal (and `NO_COLOR` is unset). Every line passes through
 //! the URL masker on its way to stderr, so a connection string quoted by any crate (a
 //! driver's error, a library's warning) leaves with its credentials masked.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
 use analytics_core::config::mask_url;
 use tracing_subscriber::{fmt::MakeWriter, EnvFilter};
 
 pub fn init() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let colours = io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colours)
         .with_writer(MaskedStderr);
     if std::env::var("LKA_LOG_FORMAT").is_ok_and(|format| format == "json") {
         builder.json().init();

@@ -226,6 +226,27 @@ async fn sigterm_flushes_queued_webhooks_before_exit() {
         "clean exit after flushing; log:\n{}",
         service.log()
     );
+    let log = service.log();
+    assert!(
+        !log.contains('\u{1b}'),
+        "colours in a log that is no terminal:\n{log}"
+    );
+    assert!(
+        log.contains(&format!(
+            "SQLite database opened path={}",
+            service.db_path.display()
+        )),
+        "the log says where the database is:\n{log}"
+    );
+    // The WAL was folded back into the file at shutdown: the file alone holds everything.
+    let wal = service.db_path.with_extension("db-wal");
+    let wal_bytes = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(
+        wal_bytes,
+        0,
+        "{} still holds {wal_bytes} bytes",
+        wal.display()
+    );
     service
         .wait_for_count("SELECT COUNT(*) FROM events", lifecycle.len() as i64)
         .await;

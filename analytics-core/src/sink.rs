@@ -58,6 +58,11 @@ pub trait Sink: Send + Sync {
     async fn expire(&self, _now: SystemTime) -> Result<u64, SinkError> {
         Ok(0)
     }
+
+    /// Releases the database at shutdown, after the last write, within the shutdown
+    /// deadline (an embedded database folds its journal back into its file here, so the
+    /// file alone holds everything once the process is gone).
+    async fn close(&self) {}
 }
 
 /// What a run of [`Sink::fix_active_entities`] did.

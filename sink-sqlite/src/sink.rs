@@ -50,7 +50,7 @@ impl SqliteSink {
                     })?;
                 }
                 let options = connect_options(&self.config.path).map_err(SinkError::unavailable)?;
-                SqlitePoolOptions::new()
+                let pool = SqlitePoolOptions::new()
                     .max_connections(4)
                     .connect_with(options)
                     .await
@@ -59,7 +59,9 @@ impl SqliteSink {
                             "cannot open {}: {error}",
                             self.config.path.display()
                         ))
-                    })
+                    })?;
+                tracing::info!(path = %absolute(&self.config.path).display(), "SQLite database opened");
+                Ok(pool)
             })
             .await
     }
@@ -129,4 +131,25 @@ impl Sink for SqliteSink {
         }
         Ok(removed)
     }
+
+    async fn close(&self) {
+        let Some(pool) = self.pool.get() else {
+            return;
+        };
+        // TRUNCATE copies the whole WAL into the file and empties it; closing the pool then
+        // lets the last connection remove it.
+        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(pool)
+            .await
+        {
+            tracing::warn!(error = %error, path = %self.config.path.display(), "cannot fold the WAL back into the database file");
+        }
+        pool.close().await;
+        tracing::info!(path = %absolute(&self.config.path).display(), "SQLite database closed");
+    }
+}
+
+/// `path` from the root, so that the log says where the file is whatever the working folder.
+fn absolute(path: &std::path::Path) -> std::path::PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
 }

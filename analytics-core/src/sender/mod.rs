@@ -237,6 +237,11 @@ impl AnalyticsSender {
         .await;
         if drained.is_err() {
             tracing::error!(sink = %self.name, "shutdown deadline passed while writing");
+        } else if tokio::time::timeout_at(stop_at.into(), self.sink.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!(sink = %self.name, "shutdown deadline passed while closing the sink");
         }
         self.report_unwritten()
     }

@@ -6,7 +6,7 @@ use sqlx::{AssertSqlSafe, PgConnection, Postgres, Transaction};
 
 /// `{schema}` is replaced by the quoted schema name. Migration `n` (1-based) is version `n`;
 /// never edit one that has shipped: append a new one.
-const MIGRATIONS: &[(&str, &str)] = &[
+pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
     (
         "events, stats, active_entities and last_alive with dashboard and expiry indexes",
         r#"

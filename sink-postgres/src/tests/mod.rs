@@ -5,6 +5,7 @@ mod active_entities;
 mod compliance;
 mod example_queries;
 mod expiry;
+mod long_identifiers;
 mod migrations;
 mod reconnect;
 mod support;

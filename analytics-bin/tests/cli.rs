@@ -153,7 +153,10 @@ fn check_config_answers_for_every_sink_without_a_database() {
 
 #[test]
 fn dev_mode_listens_where_listen_says() {
-    let output = livekit_analytics(&["--dev", "--listen", "127.0.0.1:7999", "check-config"], None);
+    let output = livekit_analytics(
+        &["--dev", "--listen", "127.0.0.1:7999", "check-config"],
+        None,
+    );
     let printed = text(&output);
     assert!(output.status.success(), "{printed}");
     assert!(printed.contains("listen: 127.0.0.1:7999"), "{printed}");

@@ -191,7 +191,11 @@ async fn quick_run(service: &TestService, extra: &[&str]) -> i64 {
     flags.extend_from_slice(extra);
     let output = simulate(service, API_SECRET, &flags).await;
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(output.status.success(), "simulate failed:\n{stdout}");
+    assert!(
+        output.status.success(),
+        "simulate failed:\n{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     parse_summary(&stdout).events
 }
 
@@ -227,4 +231,39 @@ async fn each_run_has_its_own_ids_unless_seeded_and_nothing_is_stamped_in_the_fu
         "a record is stamped {} ms in the future",
         latest - sent_before
     );
+}
+
+/// The SQL blocks of the README's "Query your sessions" section.
+fn readme_queries() -> Vec<String> {
+    let readme = include_str!("../../README.md");
+    let section = readme
+        .split("### Query your sessions")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("the README has a Query your sessions section");
+    section
+        .split("```sql\n")
+        .skip(1)
+        .filter_map(|block| block.split("```").next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_readme_queries_answer_on_a_simulated_session() {
+    let service = TestService::start("").await;
+    let events = quick_run(&service, &[]).await;
+    service
+        .wait_for_count("SELECT COUNT(*) FROM events", events)
+        .await;
+    let queries = readme_queries();
+    assert_eq!(queries.len(), 3, "room duration, who joined, quality");
+    let mut db = service.db().await;
+    for query in queries {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(query.clone()))
+            .fetch_all(&mut db)
+            .await
+            .unwrap_or_else(|error| panic!("{query}\nfails: {error}"));
+        assert!(!rows.is_empty(), "{query}\nreturns no row");
+    }
 }

@@ -36,7 +36,8 @@ const ID_OVERHEAD: usize = 64;
 /// Bytes a node's entry costs beyond its ids.
 const NODE_OVERHEAD: usize = 256;
 
-/// Expired entries are looked for at most this often on updates (and on every read).
+/// Gone nodes are removed on every read (the fixer reads once per period) and, when a
+/// bound is reached, on updates at most this often.
 const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
 /// A node report that was not kept because the node states are full.
@@ -93,6 +94,13 @@ struct Nodes {
 }
 
 impl Nodes {
+    /// Whether the last sweep is old enough for another (sweeps cost a pass over every
+    /// node: at most one per [`SWEEP_EVERY`] on updates).
+    fn sweep_due(&self, now: Instant) -> bool {
+        self.swept_at
+            .is_none_or(|swept| now.saturating_duration_since(swept) >= SWEEP_EVERY)
+    }
+
     /// Removes the entries of nodes gone at `now`, releasing their memory.
     fn sweep(&mut self, now: Instant, default_period: Duration) {
         self.swept_at = Some(now);
@@ -164,6 +172,19 @@ impl NodeRoomStates {
         report: &AnalyticsNodeRooms,
         now: Instant,
     ) -> Result<(), NodeStateError> {
+        // One node too many is refused before its report is read (cheap under a flood).
+        {
+            let mut nodes = self.lock();
+            if !nodes.reports.contains_key(&report.node_id) && nodes.reports.len() >= MAX_NODES {
+                if nodes.sweep_due(now) {
+                    nodes.sweep(now, self.default_period);
+                }
+                if nodes.reports.len() >= MAX_NODES {
+                    nodes.refused_at = Some(now);
+                    return Err(NodeStateError::TooManyNodes(report.node_id.clone()));
+                }
+            }
+        }
         let rooms: HashSet<String> = report
             .rooms
             .iter()
@@ -197,10 +218,7 @@ impl NodeRoomStates {
                 .map_or(0, |previous| previous.bytes);
             nodes.bytes - previous + bytes
         };
-        let due = nodes
-            .swept_at
-            .is_none_or(|swept| now.saturating_duration_since(swept) >= SWEEP_EVERY);
-        if due || over_count || held_bytes(&nodes) > MAX_BYTES {
+        if nodes.sweep_due(now) && (over_count || held_bytes(&nodes) > MAX_BYTES) {
             nodes.sweep(now, self.default_period);
         }
         let previous = nodes.reports.get(&report.node_id).map(|previous| Previous {

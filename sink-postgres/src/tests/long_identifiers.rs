@@ -88,7 +88,7 @@ async fn a_version_2_database_migrates_and_then_keeps_100_kb_identifiers() {
     let probe = schema.probe();
     assert_eq!(
         probe.stored_ids(RecordKind::Event).await,
-        [record.id.clone()]
+        std::slice::from_ref(&record.id)
     );
     assert_eq!(probe.active_entities().await, [(Entity::Room, room_sid)]);
     schema.drop().await;

@@ -16,6 +16,8 @@ source scripts/servers/mongo.sh
 echo "== formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
+# The fuzz crate is outside the workspace: its lock file must follow the workspace's changes.
+cargo metadata --locked --format-version 1 --manifest-path fuzz/Cargo.toml >/dev/null
 
 echo "== each sink feature builds alone"
 for feature in sqlite postgres redis mongo; do

@@ -9,8 +9,8 @@ use axum::{
     http::{header::AUTHORIZATION, HeaderMap},
     Json,
 };
-use livekit_protocol::{AnalyticsEvents, AnalyticsStats};
-use serde::de::DeserializeOwned;
+use livekit_protocol::{AnalyticsEvent, AnalyticsStat};
+use serde::{de::DeserializeOwned, Deserialize};
 use serde_json::{json, Value};
 
 use crate::{
@@ -21,6 +21,23 @@ use crate::{
 
 const SOURCE: &str = "json";
 
+/// The body of `POST /v1/events`. Any other top-level key is refused: a misspelt
+/// `"event"` must get a 400, not `{"accepted":0}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventsBody {
+    #[serde(default)]
+    pub events: Vec<AnalyticsEvent>,
+}
+
+/// The body of `POST /v1/stats`, as strict as [`EventsBody`].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatsBody {
+    #[serde(default)]
+    pub stats: Vec<AnalyticsStat>,
+}
+
 /// `POST /v1/events`.
 pub async fn receive_events(
     State(state): State<AppState>,
@@ -28,9 +45,9 @@ pub async fn receive_events(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     authenticate(&state, &headers)?;
-    let events: AnalyticsEvents = decode(&body).map_err(|error| state.refuse(error))?;
+    let body: EventsBody = decode(&body).map_err(|error| state.refuse(error))?;
     let accepted =
-        admit(&state, SOURCE, events.events, Vec::new()).map_err(|error| state.refuse(error))?;
+        admit(&state, SOURCE, body.events, Vec::new()).map_err(|error| state.refuse(error))?;
     Ok(Json(json!({ "accepted": accepted })))
 }
 
@@ -41,9 +58,9 @@ pub async fn receive_stats(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     authenticate(&state, &headers)?;
-    let stats: AnalyticsStats = decode(&body).map_err(|error| state.refuse(error))?;
+    let body: StatsBody = decode(&body).map_err(|error| state.refuse(error))?;
     let accepted =
-        admit(&state, SOURCE, Vec::new(), stats.stats).map_err(|error| state.refuse(error))?;
+        admit(&state, SOURCE, Vec::new(), body.stats).map_err(|error| state.refuse(error))?;
     Ok(Json(json!({ "accepted": accepted })))
 }
 
@@ -61,7 +78,11 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
 
 /// Parses protojson, naming the field at fault (`events[0].type: ...`) when there is one.
 pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let malformed = |message: String| ApiError::bad_request(SOURCE, "malformed_body", message);
+    // pbjson's enum errors say "expected expected one of": said once is enough.
+    let malformed = |message: String| {
+        let message = message.replace("expected expected", "expected");
+        ApiError::bad_request(SOURCE, "malformed_body", message)
+    };
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -79,7 +100,7 @@ pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 
 #[cfg(test)]
 mod tests {
-    use livekit_protocol::AnalyticsEventType;
+    use livekit_protocol::{AnalyticsEventType, AnalyticsEvents, AnalyticsStats};
 
     use super::*;
 
@@ -129,5 +150,38 @@ mod tests {
     #[test]
     fn trailing_garbage_is_refused() {
         assert!(decode::<AnalyticsStats>(br#"{"stats":[]} x"#).is_err());
+    }
+
+    #[test]
+    fn an_unknown_top_level_key_is_refused_with_its_name() {
+        let error = decode::<EventsBody>(br#"{"event":[{"roomId":"RM_1"}]}"#).expect_err("refused");
+        assert!(
+            error.message.contains("unknown field `event`"),
+            "{}",
+            error.message
+        );
+        let error = decode::<StatsBody>(br#"{"events":[]}"#).expect_err("refused");
+        assert!(
+            error.message.contains("unknown field `events`"),
+            "{}",
+            error.message
+        );
+        let empty: EventsBody = decode(b"{}").expect("an empty body holds no event");
+        assert!(empty.events.is_empty());
+    }
+
+    #[test]
+    fn an_unknown_enum_number_is_explained_once() {
+        let error = decode::<EventsBody>(br#"{"events":[{"type":999}]}"#).expect_err("refused");
+        assert!(
+            !error.message.contains("expected expected"),
+            "{}",
+            error.message
+        );
+        assert!(
+            error.message.contains("expected one of"),
+            "{}",
+            error.message
+        );
     }
 }

@@ -9,10 +9,7 @@
 mod stream;
 mod support;
 
-use std::{
-    process::{Command, Stdio},
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use analytics_bin::node_state::MAX_NODES;
 use futures::StreamExt;
@@ -29,28 +26,11 @@ const CONNECTIONS: usize = 4;
 /// Most RSS growth allowed for a flood.
 const RSS_GROWTH_LIMIT_KB: u64 = 100 * 1024;
 
-/// The service, and its process id to read its RSS.
+/// The service on SQLite, and its process id to read its RSS.
 async fn start_service() -> (TestService, u32) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db_path = dir.path().join("analytics.db");
-    let port = support::free_port();
-    let config = format!(
-        "keys:\n  {API_KEY}: {API_SECRET}\nopenvidu:\n  analytics:\n    enabled: true\n    interval: 200ms\n    listen: 127.0.0.1:{port}\n    sinks:\n      sqlite: {{ path: {} }}\n",
-        db_path.display()
-    );
-    let config_path = dir.path().join("config.yaml");
-    std::fs::write(&config_path, config).expect("config written");
-    let log = std::fs::File::create(dir.path().join("service.log")).expect("log file");
-    let child = Command::new(env!("CARGO_BIN_EXE_livekit-analytics"))
-        .arg("--config")
-        .arg(&config_path)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("livekit-analytics starts");
-    let pid = child.id();
-    (TestService::adopt(child, dir, db_path, port).await, pid)
+    let service = TestService::start("").await;
+    let pid = service.pid();
+    (service, pid)
 }
 
 /// VmRSS of `pid`, in kB.

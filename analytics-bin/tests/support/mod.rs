@@ -117,6 +117,11 @@ impl TestService {
         panic!("livekit-analytics not ready in 30 s; log:\n{}", self.log());
     }
 
+    /// The process id of the running binary (to read its /proc entries).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
     /// The service's log so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("service.log")).unwrap_or_default()

@@ -11,32 +11,57 @@ use std::{
 use livekit_protocol::AnalyticsEventType as T;
 
 use super::{samples, session_records, ComplianceTarget};
-use crate::{record::Record, sink::SinkError, Batch, Entity, RecordKind};
+use crate::{record::Record, sink::SinkError, Batch, Capabilities, Entity, RecordKind};
 
-type Case = fn(ComplianceTarget) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+pub(super) type Case = fn(ComplianceTarget) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
-pub(super) const ALL: &[(&str, Case)] = &[
-    ("batch_is_stored_with_ids_and_documents", |t| {
+const READ_BACK: Capabilities = Capabilities {
+    read_back: true,
+    ..Capabilities::APPEND_ONLY
+};
+
+/// Each case with the capabilities it needs.
+pub(super) const ALL: &[(&str, Capabilities, Case)] = &[
+    (
+        "batch_and_resent_batch_are_accepted",
+        Capabilities::APPEND_ONLY,
+        |t| Box::pin(batch_and_resent_batch_are_accepted(t)),
+    ),
+    ("batch_is_stored_with_ids_and_documents", READ_BACK, |t| {
         Box::pin(batch_is_stored_with_ids_and_documents(t))
     }),
-    ("resent_batch_is_not_stored_twice", |t| {
+    ("resent_batch_is_not_stored_twice", READ_BACK, |t| {
         Box::pin(resent_batch_is_not_stored_twice(t))
     }),
-    ("batch_with_one_bad_record_stores_the_rest", |t| {
-        Box::pin(batch_with_one_bad_record_stores_the_rest(t))
-    }),
-    ("expired_records_go_away", |t| {
-        Box::pin(expired_records_go_away(t))
-    }),
-    ("active_entities_are_tracked", |t| {
-        Box::pin(active_entities_are_tracked(t))
-    }),
-    ("record_with_100_kb_identifiers_is_stored", |t| {
-        Box::pin(super::long_values::record_with_100_kb_identifiers_is_stored(t))
-    }),
+    (
+        "batch_with_one_bad_record_stores_the_rest",
+        READ_BACK,
+        |t| Box::pin(batch_with_one_bad_record_stores_the_rest(t)),
+    ),
+    (
+        "expired_records_go_away",
+        Capabilities {
+            expiry: true,
+            ..READ_BACK
+        },
+        |t| Box::pin(expired_records_go_away(t)),
+    ),
+    (
+        "active_entities_are_tracked",
+        Capabilities {
+            active_entities: true,
+            ..READ_BACK
+        },
+        |t| Box::pin(active_entities_are_tracked(t)),
+    ),
+    (
+        "record_with_100_kb_identifiers_is_stored",
+        Capabilities::FULL,
+        |t| Box::pin(super::long_values::record_with_100_kb_identifiers_is_stored(t)),
+    ),
 ];
 
-fn batch_of(records: &[Record]) -> Batch {
+pub(super) fn batch_of(records: &[Record]) -> Batch {
     Batch::new(records.iter().cloned().map(Arc::new).collect())
 }
 
@@ -49,7 +74,7 @@ fn ids_of(records: &[Record], kind: RecordKind) -> BTreeSet<String> {
 }
 
 async fn stored_ids(target: &ComplianceTarget, kind: RecordKind) -> BTreeSet<String> {
-    let ids = target.probe.stored_ids(kind).await;
+    let ids = target.probe().stored_ids(kind).await;
     let unique: BTreeSet<_> = ids.iter().cloned().collect();
     assert_eq!(
         ids.len(),
@@ -57,6 +82,16 @@ async fn stored_ids(target: &ComplianceTarget, kind: RecordKind) -> BTreeSet<Str
         "{kind:?} ids stored more than once: {ids:?}"
     );
     unique
+}
+
+async fn batch_and_resent_batch_are_accepted(target: ComplianceTarget) {
+    let batch = batch_of(&session_records(SystemTime::now()));
+    target.sink.send_batch(&batch).await.expect("batch written");
+    target
+        .sink
+        .send_batch(&batch)
+        .await
+        .expect("a re-sent batch is a success");
 }
 
 async fn batch_is_stored_with_ids_and_documents(target: ComplianceTarget) {
@@ -75,7 +110,7 @@ async fn batch_is_stored_with_ids_and_documents(target: ComplianceTarget) {
     }
     for record in &records {
         let stored = target
-            .probe
+            .probe()
             .stored_document(record.kind, &record.id)
             .await
             .unwrap_or_else(|| panic!("document of {} stored", record.id));
@@ -184,7 +219,7 @@ async fn active_entities_are_tracked(target: ComplianceTarget) {
     .into_iter()
     .map(|(e, id)| (e, id.to_owned()))
     .collect();
-    let active: BTreeSet<_> = target.probe.active_entities().await.into_iter().collect();
+    let active: BTreeSet<_> = target.probe().active_entities().await.into_iter().collect();
     assert_eq!(
         active, expected,
         "creation inserts, and Bob who left is not active"
@@ -209,7 +244,7 @@ async fn active_entities_are_tracked(target: ComplianceTarget) {
         .await
         .expect("batch written");
     assert!(
-        target.probe.active_entities().await.is_empty(),
+        target.probe().active_entities().await.is_empty(),
         "end events delete"
     );
 }

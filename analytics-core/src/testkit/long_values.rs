@@ -131,12 +131,12 @@ pub(super) async fn record_with_100_kb_identifiers_is_stored(target: ComplianceT
         panic!("a record with 100 KB identifiers must be stored, got: {error}");
     }
     for kind in [RecordKind::Event, RecordKind::Stat] {
-        let stored: BTreeSet<String> = target.probe.stored_ids(kind).await.into_iter().collect();
+        let stored: BTreeSet<String> = target.probe().stored_ids(kind).await.into_iter().collect();
         assert_eq!(stored, ids_of(&records, kind), "{kind:?} ids");
     }
     for record in &records {
         let stored = target
-            .probe
+            .probe()
             .stored_document(record.kind, &record.id)
             .await
             .unwrap_or_else(|| panic!("document of {} {} stored", record.type_name, record.id));
@@ -148,7 +148,7 @@ pub(super) async fn record_with_100_kb_identifiers_is_stored(target: ComplianceT
         );
     }
     let active: BTreeSet<(Entity, String)> =
-        target.probe.active_entities().await.into_iter().collect();
+        target.probe().active_entities().await.into_iter().collect();
     let expected: BTreeSet<(Entity, String)> = [
         (Entity::Room, ids.room_sid.clone()),
         (Entity::Participant, ids.participant_sid.clone()),
@@ -166,14 +166,14 @@ pub(super) async fn record_with_100_kb_identifiers_is_stored(target: ComplianceT
         panic!("closing events with 100 KB identifiers must be stored, got: {error}");
     }
     assert!(
-        target.probe.active_entities().await.is_empty(),
+        target.probe().active_entities().await.is_empty(),
         "end events with 100 KB ids close what they opened"
     );
     let later = SystemTime::now() + Duration::from_secs(2 * 3600);
     target.sink.expire(later).await.expect("expiry runs");
     for kind in [RecordKind::Event, RecordKind::Stat] {
         assert!(
-            target.probe.stored_ids(kind).await.is_empty(),
+            target.probe().stored_ids(kind).await.is_empty(),
             "expired {kind:?} records with 100 KB ids are gone"
         );
     }

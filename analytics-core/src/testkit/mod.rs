@@ -5,7 +5,12 @@
 //! [`run_sink_compliance`] with a closure that makes a fresh, isolated target (own schema,
 //! prefix, database or file) for each case. A sink that offers an
 //! [`crate::fixer::ActiveEntityStore`] also calls [`run_fixer_compliance`] the same way.
+//! Each case runs only when the sink declares the [`Capabilities`] it needs, and a sink
+//! that declares what it does not do fails.
 
+mod active_entity_cases;
+#[cfg(test)]
+mod append_only_sink;
 mod cases;
 mod fixer_cases;
 mod long_values;
@@ -20,7 +25,7 @@ use std::{
 use async_trait::async_trait;
 use serde_json::Value;
 
-use crate::{record::Record, sink::Sink, Entity, RecordKind};
+use crate::{record::Record, sink::Sink, Capabilities, Entity, RecordKind};
 
 pub use crate::samples;
 pub use fixer_cases::{run_fixer_compliance, sample_session_alive, ScriptedLivekit};
@@ -40,7 +45,8 @@ pub trait StoreProbe: Send + Sync {
 /// One sink under test, freshly isolated.
 pub struct ComplianceTarget {
     pub sink: Arc<dyn Sink>,
-    pub probe: Arc<dyn StoreProbe>,
+    /// How to read back what the sink stored; `None` for a sink without read-back.
+    pub probe: Option<Arc<dyn StoreProbe>>,
     /// Turns a good record into one this sink's database refuses (e.g. a document that is
     /// not valid JSON for a `CHECK (json_valid(data))` column).
     pub spoil: fn(Record) -> Record,
@@ -50,10 +56,49 @@ pub struct ComplianceTarget {
 pub type TargetFactory =
     Box<dyn Fn() -> Pin<Box<dyn Future<Output = ComplianceTarget> + Send>> + Send + Sync>;
 
-/// Runs every compliance case against fresh targets; panics on the first broken promise.
+impl ComplianceTarget {
+    /// The probe, which a case needing read-back has (see [`check_declarations`]).
+    pub fn probe(&self) -> &dyn StoreProbe {
+        self.probe
+            .as_deref()
+            .expect("the sink declares read_back, so its target has a probe")
+    }
+}
+
+/// Whether a sink declaring `declared` can run a case that needs `needs`.
+pub(crate) fn declares(declared: Capabilities, needs: Capabilities) -> bool {
+    (declared.read_back || !needs.read_back)
+        && (declared.expiry || !needs.expiry)
+        && (declared.active_entities || !needs.active_entities)
+}
+
+/// Fails a target whose sink declares what its target cannot show: read-back without a
+/// probe, active entities without a store (or a store it does not declare).
+pub fn check_declarations(target: &ComplianceTarget) {
+    let declared = target.sink.capabilities();
+    assert!(
+        !declared.read_back || target.probe.is_some(),
+        "the sink declares read_back, but its compliance target has no probe"
+    );
+    assert_eq!(
+        declared.active_entities,
+        target.sink.active_entity_store().is_some(),
+        "the sink declares active_entities = {} but active_entity_store() says otherwise",
+        declared.active_entities
+    );
+}
+
+/// Runs every compliance case the sink declares what it needs for against fresh targets;
+/// panics on the first broken promise, or when the sink declares what it does not do.
 pub async fn run_sink_compliance(factory: TargetFactory) {
-    for (name, case) in cases::ALL {
+    let cases = cases::ALL.iter().chain(active_entity_cases::ALL);
+    for (name, needs, case) in cases {
         let target = factory().await;
+        check_declarations(&target);
+        if !declares(target.sink.capabilities(), *needs) {
+            eprintln!("compliance case skipped (not declared): {name}");
+            continue;
+        }
         target
             .sink
             .initialize()

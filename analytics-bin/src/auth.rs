@@ -54,20 +54,6 @@ impl AuthError {
     pub fn is_forbidden(&self) -> bool {
         matches!(self, AuthError::MissingGrant(_))
     }
-
-    /// A short label for metrics.
-    pub fn reason(&self) -> &'static str {
-        match self {
-            AuthError::Missing => "missing_token",
-            AuthError::Malformed => "malformed_token",
-            AuthError::UnknownKey(_) => "unknown_key",
-            AuthError::Invalid(_) => "invalid_token",
-            AuthError::BodyHashMismatch => "body_hash_mismatch",
-            AuthError::MalformedBody(_) => "malformed_body",
-            AuthError::MissingGrant(_) => "missing_grant",
-            AuthError::ExpiredDuringStream { .. } => "token_expired",
-        }
-    }
 }
 
 /// A bearer token verified and authorised for an [`IngestScope`].

@@ -3,39 +3,23 @@
 //! compiled in. It connects to no database: sinks are built (which checks their settings)
 //! but never initialised.
 
-use std::process::ExitCode;
+use crate::{
+    compiled_sinks::compiled_sink_kinds,
+    config_source::ConfigSource,
+    error::{Error, Result},
+};
 
-use crate::{cli::ConfigSource, compiled_sinks::compiled_sink_kinds};
-
-pub fn run(source: &ConfigSource) -> ExitCode {
-    let config = match source.load() {
-        Ok(config) => config,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
+pub fn run(source: &ConfigSource) -> Result<()> {
+    let config = source.load()?;
     // Some drivers (sqlx's lazy pool) spawn their housekeeping when a sink is built, which
     // needs a Tokio runtime even though nothing here connects; `main` enters none for
     // `check-config`, so this command brings its own small one.
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
+        .map_err(Error::Runtime)?;
     let _entered = runtime.enter();
-    let sinks = match analytics_core::registry::build_sinks(&config) {
-        Ok(sinks) => sinks,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let sinks = analytics_core::registry::build_sinks(&config)?;
     print!("{}", config.to_masked_yaml());
     println!("# sinks compiled in: {}", compiled_sink_kinds().join(", "));
     let specs = config.sink_specs().unwrap_or_default();
@@ -56,5 +40,5 @@ pub fn run(source: &ConfigSource) -> ExitCode {
     }
     drop(sinks);
     println!("# configuration is valid");
-    ExitCode::SUCCESS
+    Ok(())
 }

@@ -3,10 +3,9 @@
 
 use std::{net::SocketAddr, path::PathBuf};
 
-use analytics_core::{config::ConfigError, LivekitConfig};
 use clap::{Parser, Subcommand};
 
-use crate::{replay::ReplayArgs, simulate::options::SimulateArgs};
+use crate::{config_source::ConfigSource, replay::ReplayArgs, simulate::options::SimulateArgs};
 
 /// Stores LiveKit analytics (webhooks, the analytics stream, stats) in MongoDB, PostgreSQL,
 /// Redis and SQLite.
@@ -42,34 +41,6 @@ pub enum Command {
     /// cursor to the oldest record kept and write until it has caught up. Run it while the
     /// service is stopped.
     Replay(ReplayArgs),
-}
-
-/// Where the configuration comes from.
-#[derive(Debug, Clone)]
-pub enum ConfigSource {
-    /// `--dev`, listening on the given address or the default one.
-    Dev(Option<SocketAddr>),
-    File(PathBuf),
-    Body(String),
-    Env(Option<String>),
-}
-
-impl ConfigSource {
-    /// Reads and validates the configuration.
-    pub fn load(&self) -> Result<LivekitConfig, ConfigError> {
-        match self {
-            ConfigSource::Dev(listen) => {
-                let mut config = LivekitConfig::dev();
-                if let Some(listen) = listen {
-                    config.openvidu.analytics.listen = *listen;
-                }
-                Ok(config)
-            }
-            ConfigSource::File(path) => LivekitConfig::load(Some(path), None, None),
-            ConfigSource::Body(body) => LivekitConfig::load(None, Some(body), None),
-            ConfigSource::Env(env) => LivekitConfig::load(None, None, env.as_deref()),
-        }
-    }
 }
 
 impl Cli {

@@ -7,6 +7,8 @@ pub mod auth;
 pub mod check_config;
 pub mod cli;
 pub mod compiled_sinks;
+pub mod config_source;
+pub mod error;
 pub mod fixer;
 pub mod ingest;
 pub mod logging;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use analytics_bin::{
     check_config,
     cli::{Cli, Command},
+    error::{Error, Result},
     logging, replay, service, simulate,
 };
 use clap::Parser;
@@ -12,22 +13,30 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     logging::init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    match run(&cli) {
+        Ok(code) => code,
+        Err(error) => {
+            tracing::error!("{error}");
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the command the flags name (the service without one).
+fn run(cli: &Cli) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
+        .map_err(Error::Runtime)?;
     match &cli.command {
-        Some(Command::CheckConfig) => check_config::run(&cli.config_source()),
-        Some(Command::Simulate(args)) => runtime.block_on(simulate::run(args.clone())),
-        Some(Command::Replay(args)) => {
-            runtime.block_on(replay::run(cli.config_source(), args.clone()))
+        Some(Command::CheckConfig) => {
+            check_config::run(&cli.config_source()).map(|()| ExitCode::SUCCESS)
         }
+        Some(Command::Simulate(args)) => runtime.block_on(simulate::run(args.clone())),
+        Some(Command::Replay(args)) => runtime
+            .block_on(replay::run(cli.config_source(), args.clone()))
+            .map(|()| ExitCode::SUCCESS),
         None => runtime.block_on(service::run(cli.config_source())),
     }
 }

@@ -4,14 +4,16 @@
 //! the service is stopped: both would otherwise use the same buffer folder at once.
 
 use std::{
-    process::ExitCode,
     sync::Arc,
     time::{Duration, Instant},
 };
 
 use analytics_core::{disk_buffer::DiskLog, registry::build_sinks, Metrics, Pipeline};
 
-use crate::cli::ConfigSource;
+use crate::{
+    config_source::ConfigSource,
+    error::{ReplayError, Result},
+};
 
 /// How often progress is logged while the sink catches up.
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
@@ -57,89 +59,90 @@ impl std::fmt::Display for ReplaySummary {
     }
 }
 
-/// Runs `replay`: the summary on stdout and exit 0, or the reason on stderr and exit 1.
-pub async fn run(source: ConfigSource, args: ReplayArgs) -> ExitCode {
-    match replay(&source, &args).await {
-        Ok(summary) => {
-            println!("{summary}");
-            ExitCode::SUCCESS
-        }
-        Err(message) => {
-            tracing::error!("{message}");
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
-    }
+/// Runs `replay`: the summary on stdout, or why the sink did not catch up.
+pub async fn run(source: ConfigSource, args: ReplayArgs) -> Result<()> {
+    let summary = replay(&source, &args).await?;
+    println!("{summary}");
+    Ok(())
 }
 
-async fn replay(source: &ConfigSource, args: &ReplayArgs) -> Result<ReplaySummary, String> {
-    let config = source.load().map_err(|error| error.to_string())?;
+async fn replay(source: &ConfigSource, args: &ReplayArgs) -> Result<ReplaySummary> {
+    let config = source.load()?;
     let analytics = &config.openvidu.analytics;
     let Some(dir) = analytics.buffer.dir.clone() else {
-        return Err(
-            "openvidu.analytics.buffer.dir is not set: there is no disk buffer to replay from"
-                .into(),
-        );
+        return Err(ReplayError::NoBufferDir.into());
     };
-    let mut sinks = build_sinks(&config).map_err(|error| error.to_string())?;
+    let mut sinks = build_sinks(&config)?;
     let names: Vec<String> = sinks.iter().map(|(name, _)| name.clone()).collect();
     let Some(position) = names.iter().position(|name| *name == args.sink) else {
-        return Err(format!(
-            "sink `{}` is not configured under openvidu.analytics.sinks (configured: {})",
-            args.sink,
-            names.join(", ")
-        ));
+        return Err(ReplayError::UnknownSink {
+            sink: args.sink.clone(),
+            configured: names.join(", "),
+        }
+        .into());
     };
     if !dir.is_dir() {
-        return Err(format!(
-            "the disk buffer folder {} does not exist: nothing to replay",
-            dir.display()
-        ));
+        return Err(ReplayError::NoBufferFolder(dir).into());
     }
-    let (log, report) = DiskLog::open(&dir, analytics.buffer.fsync_interval)
-        .map_err(|error| format!("cannot open the disk buffer {}: {error}", dir.display()))?;
+    let (log, report) = DiskLog::open(&dir, analytics.buffer.fsync_interval).map_err(|source| {
+        ReplayError::Open {
+            dir: dir.clone(),
+            source,
+        }
+    })?;
     for skipped in &report.skipped {
         eprintln!("warning: disk buffer: corrupt data skipped: {skipped}");
     }
     // The other sinks' cursors keep holding the segments they have not written yet.
     for name in names.iter().filter(|name| **name != args.sink) {
         log.register_sink(name)
-            .map_err(|error| format!("cannot read the cursor of sink {name}: {error}"))?;
+            .map_err(|source| ReplayError::ReadCursor {
+                sink: name.clone(),
+                source,
+            })?;
     }
     let from = log
         .rewind(&args.sink)
-        .map_err(|error| format!("cannot rewind the cursor of sink {}: {error}", args.sink))?;
+        .map_err(|source| ReplayError::Rewind {
+            sink: args.sink.clone(),
+            source,
+        })?;
     let to = log.next_seq();
     tracing::info!(sink = %args.sink, from, to, "replaying the disk buffer");
     let sink = sinks.swap_remove(position);
     let metrics = Arc::new(Metrics::new());
-    let pipeline = Pipeline::on_disk_log(vec![sink], log.clone(), analytics, metrics.clone())
-        .map_err(|error| format!("cannot read the disk buffer: {error}"))?;
+    let pipeline = Pipeline::on_disk_log(vec![sink], log.clone(), analytics, metrics)
+        .map_err(ReplayError::Read)?;
     let outcome = catch_up(&log, &args.sink, to, args.timeout).await;
     let shutdown = pipeline.shutdown().await;
     let reached = log.cursor(&args.sink);
-    let text = metrics.encode();
-    let summary = ReplaySummary {
-        sink: args.sink.clone(),
-        from,
-        to,
-        written: counter_sum(&text, "livekit_analytics_sink_written_total", &args.sink),
-        refused: counter_sum(&text, "livekit_analytics_dropped_total", &args.sink),
-    };
     if reached < to {
         let why = match outcome {
             CatchUp::TimedOut => format!("the --timeout of {:?} passed", args.timeout),
             CatchUp::Interrupted => "interrupted".to_owned(),
             CatchUp::Done => "the shutdown deadline passed".to_owned(),
         };
-        return Err(format!(
-            "sink {} did not catch up ({why}): written up to sequence {reached} of {from}..{to} ({} records left, {} unwritten at exit); run replay again once the sink's database works",
-            args.sink,
-            to - reached,
-            shutdown.unwritten()
-        ));
+        return Err(ReplayError::NotCaughtUp {
+            sink: args.sink.clone(),
+            why,
+            reached,
+            from,
+            to,
+            unwritten: shutdown.unwritten(),
+        }
+        .into());
     }
-    Ok(summary)
+    let report = shutdown
+        .reports
+        .iter()
+        .find(|report| report.sink == args.sink);
+    Ok(ReplaySummary {
+        sink: args.sink.clone(),
+        from,
+        to,
+        written: report.map_or(0, |report| report.written),
+        refused: report.map_or(0, |report| report.refused),
+    })
 }
 
 enum CatchUp {
@@ -184,36 +187,5 @@ async fn interrupt_signal() {
     tokio::select! {
         _ = terminate.recv() => {}
         _ = interrupt.recv() => {}
-    }
-}
-
-/// The sum of a counter's samples for one sink in Prometheus text.
-fn counter_sum(text: &str, metric: &str, sink: &str) -> u64 {
-    let label = format!("sink=\"{sink}\"");
-    text.lines()
-        .filter(|line| {
-            line.strip_prefix(metric)
-                .is_some_and(|rest| rest.starts_with('{'))
-                && line.contains(&label)
-        })
-        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
-        .map(|value| value as u64)
-        .sum()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::counter_sum;
-
-    #[test]
-    fn counter_sum_adds_one_sinks_samples() {
-        let text = "livekit_analytics_sink_written_total{sink=\"pg\",kind=\"event\"} 3\n\
-                    livekit_analytics_sink_written_total{sink=\"pg\",kind=\"stat\"} 4\n\
-                    livekit_analytics_sink_written_total{sink=\"pg2\",kind=\"stat\"} 9\n\
-                    livekit_analytics_sink_written_total_created{sink=\"pg\"} 1\n";
-        assert_eq!(
-            counter_sum(text, "livekit_analytics_sink_written_total", "pg"),
-            7
-        );
     }
 }

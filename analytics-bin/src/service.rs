@@ -9,13 +9,15 @@ use tokio::net::TcpListener;
 
 use crate::{
     auth::ApiKeys,
-    cli::ConfigSource,
     compiled_sinks::compiled_sink_kinds,
+    config_source::ConfigSource,
+    error::{Error, Result},
     fixer,
+    ingest::AppState,
     node_state::NodeRoomStates,
     server::{
         listener::{self, max_connections_within_file_limit, ConnectionLimits},
-        router_with_node_states, AppState,
+        router_with_node_states,
     },
 };
 
@@ -23,32 +25,22 @@ use crate::{
 /// shutdown signal before the pipeline is flushed regardless.
 const CONNECTION_GRACE: Duration = Duration::from_secs(2);
 
-pub async fn run(source: ConfigSource) -> ExitCode {
-    match serve(source).await {
-        Ok(code) => code,
-        Err(message) => {
-            tracing::error!("{message}");
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-async fn serve(source: ConfigSource) -> Result<ExitCode, String> {
-    let config = source.load().map_err(|error| error.to_string())?;
+/// Runs the service until SIGINT or SIGTERM; exit code 1 when records were left unwritten.
+pub async fn run(source: ConfigSource) -> Result<ExitCode> {
+    let config = source.load()?;
     let analytics = config.openvidu.analytics.clone();
     if !analytics.enabled {
         println!("openvidu.analytics.enabled is false: nothing to store, exiting");
         return Ok(ExitCode::SUCCESS);
     }
     if config.keys.is_empty() {
-        return Err("keys: at least one API key is needed to authenticate LiveKit".into());
+        return Err(Error::NoKeys);
     }
-    let sinks = build_sinks(&config).map_err(|error| error.to_string())?;
+    let sinks = build_sinks(&config)?;
     let names: Vec<String> = sinks.iter().map(|(name, _)| name.clone()).collect();
     let metrics = Arc::new(Metrics::new());
-    let (pipeline, recovered) = Pipeline::open(sinks, &analytics, metrics)
-        .map_err(|error| format!("cannot open the disk buffer: {error}"))?;
+    let (pipeline, recovered) =
+        Pipeline::open(sinks, &analytics, metrics).map_err(Error::OpenDiskBuffer)?;
     if let Some(report) = recovered {
         tracing::info!(
             pending = report.pending_records,
@@ -62,7 +54,10 @@ async fn serve(source: ConfigSource) -> Result<ExitCode, String> {
     };
     let listener = TcpListener::bind(analytics.listen)
         .await
-        .map_err(|error| format!("cannot listen on {}: {error}", analytics.listen))?;
+        .map_err(|source| Error::Listen {
+            address: analytics.listen,
+            source,
+        })?;
     tracing::info!(
         listen = %analytics.listen,
         sinks = ?names,
@@ -94,7 +89,7 @@ async fn serve(source: ConfigSource) -> Result<ExitCode, String> {
     let mut server = tokio::spawn(listener::serve(listener, app, limits, stop_rx));
     tokio::select! {
         result = &mut server => {
-            return Err(format!("the HTTP server stopped: {result:?}"));
+            return Err(Error::ServerStopped(format!("{result:?}")));
         }
         signal = shutdown_signal() => tracing::info!(signal, "shutting down: flushing queued records"),
     }

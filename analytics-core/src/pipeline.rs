@@ -327,10 +327,7 @@ impl Pipeline {
         let tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|p| p.into_inner()));
         let mut summary = PipelineSummary::default();
         for (task, sender) in tasks.into_iter().zip(&self.senders) {
-            let report = task.await.unwrap_or_else(|_| SenderReport {
-                sink: sender.name().to_owned(),
-                unwritten: sender.queued(),
-            });
+            let report = task.await.unwrap_or_else(|_| sender.report());
             summary.reports.push(report);
         }
         summary

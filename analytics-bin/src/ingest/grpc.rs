@@ -23,7 +23,7 @@ use tonic::{Request, Response, Status, Streaming};
 
 use crate::{
     auth::{Authorized, IngestScope},
-    ingest::{admit, grpc_status::to_status},
+    ingest::{admit, grpc_status::to_status, ApiError, AppState, RefusalReason},
     node_state::NodeRoomStates,
     recorder_service::{
         analytics_recorder_service_server::{
@@ -31,7 +31,6 @@ use crate::{
         },
         Empty,
     },
-    server::{ApiError, AppState},
 };
 
 const SOURCE: &str = "grpc";
@@ -90,11 +89,11 @@ impl AnalyticsRecorder {
         match status.code() {
             // tonic reports an undecodable protobuf message as INTERNAL: it is the client's.
             tonic::Code::Internal => {
-                metrics.rejected(SOURCE, "malformed_message");
+                metrics.rejected(SOURCE, RefusalReason::MalformedMessage.as_str());
                 Status::invalid_argument(format!("malformed message: {}", status.message()))
             }
             tonic::Code::ResourceExhausted | tonic::Code::OutOfRange => {
-                metrics.rejected(SOURCE, "message_too_large");
+                metrics.rejected(SOURCE, RefusalReason::MessageTooLarge.as_str());
                 Status::resource_exhausted(status.message().to_owned())
             }
             _ => status,
@@ -185,7 +184,7 @@ impl AnalyticsRecorder {
                 self.refuse(ApiError {
                     status: StatusCode::SERVICE_UNAVAILABLE,
                     source: SOURCE,
-                    reason: "node_states_full",
+                    reason: RefusalReason::NodeStatesFull,
                     message: error.to_string(),
                 })
             })?;
@@ -220,7 +219,7 @@ fn check_node(
     if report.node_id.is_empty() {
         return Err(ApiError::bad_request(
             SOURCE,
-            "missing_node_id",
+            RefusalReason::MissingNodeId,
             "a node room states report needs its node_id",
         ));
     }
@@ -233,7 +232,7 @@ fn check_node(
         Some(node) => Err(ApiError {
             status: StatusCode::FORBIDDEN,
             source: SOURCE,
-            reason: "foreign_node",
+            reason: RefusalReason::ForeignNode,
             message: format!(
                 "this stream reports for node {node:?}; node {:?} needs a stream of its own",
                 report.node_id

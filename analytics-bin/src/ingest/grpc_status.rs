@@ -6,7 +6,7 @@
 use axum::http::StatusCode;
 use tonic::{Code, Status};
 
-use crate::server::ApiError;
+use crate::ingest::ApiError;
 
 /// The status LiveKit's gRPC client gets for `error`.
 pub fn to_status(error: &ApiError) -> Status {
@@ -43,7 +43,12 @@ mod tests {
             Code::PermissionDenied
         );
         assert_eq!(
-            to_status(&ApiError::bad_request("grpc", "x", "bad")).code(),
+            to_status(&ApiError::bad_request(
+                "grpc",
+                crate::ingest::RefusalReason::MalformedBody,
+                "bad"
+            ))
+            .code(),
             Code::InvalidArgument
         );
         assert_eq!(
@@ -58,6 +63,6 @@ mod tests {
         assert_eq!(status.code(), Code::ResourceExhausted);
         assert!(status.message().contains("disk"), "{}", status.message());
         assert!(status.message().contains("is full"), "{}", status.message());
-        assert_eq!(ApiError::disk_full("grpc").reason, "disk_full");
+        assert_eq!(ApiError::disk_full("grpc").reason.as_str(), "disk_full");
     }
 }

@@ -15,8 +15,7 @@ use serde_json::{json, Value};
 
 use crate::{
     auth::IngestScope,
-    ingest::admit,
-    server::{ApiError, AppState},
+    ingest::{admit, ApiError, AppState, RefusalReason},
 };
 
 const SOURCE: &str = "json";
@@ -81,7 +80,7 @@ pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     // pbjson's enum errors say "expected expected one of": said once is enough.
     let malformed = |message: String| {
         let message = message.replace("expected expected", "expected");
-        ApiError::bad_request(SOURCE, "malformed_body", message)
+        ApiError::bad_request(SOURCE, RefusalReason::MalformedBody, message)
     };
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {

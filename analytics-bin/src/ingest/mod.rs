@@ -1,8 +1,12 @@
-//! Ingest: turning what LiveKit sends into records admitted to the pipeline.
+//! Ingest: turning what LiveKit sends into records admitted to the pipeline, the state its
+//! handlers share and its refusals.
 
+pub mod api_error;
 pub mod grpc;
 pub mod grpc_status;
 pub mod json_api;
+pub mod refusal_reason;
+pub mod state;
 pub mod webhook;
 pub mod webhook_event;
 
@@ -11,7 +15,7 @@ use std::time::SystemTime;
 use analytics_core::{record::RecordError, Admission, Record};
 use livekit_protocol::{AnalyticsEvent, AnalyticsStat};
 
-use crate::server::{ApiError, AppState};
+pub use self::{api_error::ApiError, refusal_reason::RefusalReason, state::AppState};
 
 /// Converts events and stats into records and admits them into every sink's queue.
 pub fn admit(
@@ -31,7 +35,9 @@ pub fn admit(
                 .map(|stat| Record::from_stat(stat, expiration, now)),
         )
         .collect::<Result<Vec<_>, RecordError>>()
-        .map_err(|error| ApiError::bad_request(source, "unconvertible", error.to_string()))?;
+        .map_err(|error| {
+            ApiError::bad_request(source, RefusalReason::Unconvertible, error.to_string())
+        })?;
     let count = records.len();
     match state.pipeline.admit(records, source) {
         Admission::Accepted => Ok(count),

@@ -7,10 +7,7 @@ use axum::{
     http::{header::AUTHORIZATION, HeaderMap, StatusCode},
 };
 
-use crate::{
-    ingest::{admit, webhook_event::to_analytics_event},
-    server::{ApiError, AppState},
-};
+use crate::ingest::{admit, webhook_event::to_analytics_event, ApiError, AppState, RefusalReason};
 
 const SOURCE: &str = "webhook";
 
@@ -26,7 +23,7 @@ pub async fn receive_webhook(
     let body = std::str::from_utf8(&body).map_err(|_| {
         state.refuse(ApiError::bad_request(
             SOURCE,
-            "malformed_body",
+            RefusalReason::MalformedBody,
             "the body is not UTF-8 text",
         ))
     })?;

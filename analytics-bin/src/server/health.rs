@@ -3,7 +3,7 @@
 use axum::{extract::State, http::StatusCode, response::IntoResponse, Json};
 use serde_json::json;
 
-use super::AppState;
+use crate::ingest::AppState;
 
 pub async fn healthz() -> &'static str {
     "ok\n"

@@ -1,14 +1,12 @@
 //! The server: one listener for every endpoint (contract paths), HTTP and the gRPC
-//! analytics stream side by side, the shared state, and error answers.
+//! analytics stream side by side.
 
-mod error;
 mod health;
 pub mod listener;
 mod request_deadline;
 
 use std::{sync::Arc, time::Duration};
 
-use analytics_core::Pipeline;
 use axum::{
     extract::DefaultBodyLimit,
     middleware,
@@ -16,38 +14,18 @@ use axum::{
     Router,
 };
 
-pub use error::ApiError;
-
 use crate::{
-    auth::ApiKeys,
     ingest::{
         grpc::AnalyticsRecorder,
         json_api::{receive_events, receive_stats},
         webhook::receive_webhook,
+        AppState,
     },
     node_state::NodeRoomStates,
 };
 
 /// The path prefix of the gRPC analytics stream's methods.
 const GRPC_SERVICE_PATHS: &str = "/livekit.AnalyticsRecorderService/{*method}";
-
-/// What every handler shares.
-#[derive(Clone)]
-pub struct AppState {
-    pub pipeline: Arc<Pipeline>,
-    pub keys: Arc<ApiKeys>,
-}
-
-impl AppState {
-    /// Counts a refused request (`livekit_analytics_rejected_total`) and passes it on.
-    /// A full queue is counted by the pipeline itself.
-    pub fn refuse(&self, error: ApiError) -> ApiError {
-        if error.reason != "queue_full" {
-            self.pipeline.metrics().rejected(error.source, error.reason);
-        }
-        error
-    }
-}
 
 /// Every endpoint, with the body size limit (over it: 413, or RESOURCE_EXHAUSTED for a
 /// gRPC message) and a deadline for each plain HTTP request (over it: 408); node room

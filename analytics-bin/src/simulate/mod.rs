@@ -19,6 +19,8 @@ use std::{
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::error::{Error, Result};
+
 use self::{
     client::Client,
     options::SimulateArgs,
@@ -26,15 +28,13 @@ use self::{
     summary::Summary,
 };
 
-/// Runs the simulation; exit code 1 on any error.
-pub async fn run(args: SimulateArgs) -> ExitCode {
+/// Runs the simulation; exit code 1 when a record could not be delivered.
+pub async fn run(args: SimulateArgs) -> Result<ExitCode> {
     if args.rooms == 0 || args.participants == 0 {
-        eprintln!("error: --rooms and --participants must be at least 1");
-        return ExitCode::FAILURE;
+        return Err(Error::NoRoomsOrParticipants);
     }
     if !args.time_scale.is_finite() || args.time_scale < 0.0 {
-        eprintln!("error: --time-scale must be 0 (as fast as possible) or a positive number");
-        return ExitCode::FAILURE;
+        return Err(Error::InvalidTimeScale);
     }
     let seed = args.seed.unwrap_or_else(rand::random);
     println!("simulate: seed {seed} (--seed {seed} sends the same session again)");
@@ -48,25 +48,20 @@ pub async fn run(args: SimulateArgs) -> ExitCode {
     };
     settings.start = session_start(settings.start, settings.simulated_length(), args.time_scale);
     let session = Session::generate(&settings);
-    let mut client =
-        match Client::connect(args.source, &args.url, &args.api_key, &args.api_secret).await {
-            Ok(client) => client,
-            Err(message) => {
-                eprintln!("error: {message}");
-                return ExitCode::FAILURE;
-            }
-        };
+    let mut client = Client::connect(args.source, &args.url, &args.api_key, &args.api_secret)
+        .await
+        .map_err(Error::Connect)?;
     let summary = drive(&args, &session, &mut client).await;
     let mut summary = summary;
     if let Err(error) = client.finish().await {
         summary.failed(&error);
     }
     print!("{summary}");
-    if summary.errors > 0 {
+    Ok(if summary.errors > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
-    }
+    })
 }
 
 /// The simulated time of the session's start, so that no record is stamped later than the

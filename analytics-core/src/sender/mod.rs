@@ -14,7 +14,7 @@ mod tests;
 
 use std::{
     sync::{
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
         Arc,
     },
     time::{Duration, Instant, SystemTime},
@@ -60,11 +60,15 @@ pub struct SenderSettings {
     pub shutdown_timeout: Duration,
 }
 
-/// What a sender left unwritten when it stopped.
+/// What a sender wrote, had refused and left unwritten when it stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SenderReport {
     pub sink: String,
     pub unwritten: usize,
+    /// Records the sink wrote (or found already written).
+    pub written: u64,
+    /// Records the database refused for good (dropped, never retried).
+    pub refused: u64,
 }
 
 /// Whether a flush runs in the sender's loop or drains the queue at shutdown.
@@ -82,6 +86,8 @@ pub struct AnalyticsSender {
     queue: SinkQueue,
     ready: AtomicBool,
     metrics: Arc<Metrics>,
+    written: AtomicU64,
+    refused: AtomicU64,
 }
 
 impl AnalyticsSender {
@@ -99,6 +105,8 @@ impl AnalyticsSender {
             settings,
             ready: AtomicBool::new(false),
             metrics,
+            written: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
         })
     }
 
@@ -254,9 +262,16 @@ impl AnalyticsSender {
         } else {
             tracing::info!(sink = %self.name, "all queued records written");
         }
+        self.report()
+    }
+
+    /// What this sender has written and refused so far, and what it holds unwritten.
+    pub(crate) fn report(&self) -> SenderReport {
         SenderReport {
             sink: self.name.clone(),
-            unwritten,
+            unwritten: self.queue.len(),
+            written: self.written.load(Ordering::Relaxed),
+            refused: self.refused.load(Ordering::Relaxed),
         }
     }
 
@@ -334,6 +349,7 @@ impl AnalyticsSender {
                         } else {
                             tracing::error!(sink = %self.name, record = %record.id, reason = %failure.reason, "record refused by the database; dropped");
                             self.metrics.dropped(&self.name, "rejected", 1);
+                            self.refused.fetch_add(1, Ordering::Relaxed);
                         }
                     }
                     let written: Vec<_> = batch
@@ -388,6 +404,8 @@ impl AnalyticsSender {
     }
 
     fn count_written(&self, written: &[Arc<Record>]) {
+        self.written
+            .fetch_add(written.len() as u64, Ordering::Relaxed);
         let events = written
             .iter()
             .filter(|r| r.kind == RecordKind::Event)

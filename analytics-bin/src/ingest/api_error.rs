@@ -1,5 +1,5 @@
 //! [`ApiError`]: the clear answer to a request that changes nothing (401, 403, 400, 413, 503),
-//! counted in `livekit_analytics_rejected_total` by [`crate::server::AppState::refuse`].
+//! counted in `livekit_analytics_rejected_total` by [`crate::ingest::AppState::refuse`].
 //!
 //! A full disk under the disk buffer is answered 503 with `Retry-After` and reason
 //! `disk_full`, not 507: it passes once space is freed, and LiveKit (like any HTTP client)
@@ -12,21 +12,21 @@ use axum::{
 };
 use serde_json::json;
 
-use crate::auth::AuthError;
+use crate::{auth::AuthError, ingest::refusal_reason::RefusalReason};
 
 /// An HTTP error answer with its reason.
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
     pub source: &'static str,
-    pub reason: &'static str,
+    pub reason: RefusalReason,
     pub message: String,
 }
 
 impl ApiError {
     pub fn bad_request(
         source: &'static str,
-        reason: &'static str,
+        reason: RefusalReason,
         message: impl Into<String>,
     ) -> ApiError {
         ApiError {
@@ -47,7 +47,7 @@ impl ApiError {
                 StatusCode::UNAUTHORIZED
             },
             source,
-            reason: error.reason(),
+            reason: RefusalReason::from(&error),
             message: error.to_string(),
         }
     }
@@ -56,7 +56,7 @@ impl ApiError {
         ApiError {
             status: StatusCode::SERVICE_UNAVAILABLE,
             source,
-            reason: "queue_full",
+            reason: RefusalReason::QueueFull,
             message: format!("the queue of sink `{sink}` is full; retry later"),
         }
     }
@@ -66,7 +66,7 @@ impl ApiError {
         ApiError {
             status: StatusCode::SERVICE_UNAVAILABLE,
             source,
-            reason: DISK_FULL,
+            reason: RefusalReason::DiskFull,
             message:
                 "the disk of the disk buffer (buffer.dir) is full; nothing was stored; retry later"
                     .into(),
@@ -78,39 +78,26 @@ impl ApiError {
         ApiError {
             status: StatusCode::SERVICE_UNAVAILABLE,
             source,
-            reason: "disk_buffer_error",
+            reason: RefusalReason::DiskBufferError,
             message:
                 "the disk buffer (buffer.dir) cannot be written; nothing was stored; retry later"
                     .into(),
         }
     }
-
-    /// Seconds a client should wait before retrying a 503.
-    fn retry_after(&self) -> &'static str {
-        if self.reason == DISK_FULL {
-            // Space comes back when an operator frees it or sinks catch up: not in a second.
-            "5"
-        } else {
-            "1"
-        }
-    }
 }
-
-/// The reason of a refusal because the disk buffer's disk is full.
-const DISK_FULL: &str = "disk_full";
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        tracing::debug!(source = self.source, reason = self.reason, status = %self.status, message = %self.message, "request refused");
+        tracing::debug!(source = self.source, reason = %self.reason, status = %self.status, message = %self.message, "request refused");
         let mut response = (
             self.status,
-            Json(json!({ "error": self.message, "reason": self.reason })),
+            Json(json!({ "error": self.message, "reason": self.reason.as_str() })),
         )
             .into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from_static(self.retry_after()),
+                axum::http::HeaderValue::from_static(self.reason.retry_after()),
             );
         }
         response

@@ -1,6 +1,6 @@
 //! What each fuzz target does with one input, shared by the `cargo fuzz` targets
 //! (fuzz/fuzz_targets) and the regression test that replays every kept seed and crash case
-//! in the ordinary test build (analytics-bin/tests/fuzz_seeds.rs).
+//! in the ordinary test build (analytics-bin/tests/integration/fuzz_seeds.rs).
 
 use std::time::{Duration, SystemTime};
 

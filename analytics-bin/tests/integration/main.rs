@@ -1,0 +1,39 @@
+//! analytics-bin's integration tests, one test binary: each module runs the real
+//! `livekit-analytics` binary (or a piece of the crate) against real servers. Helpers live
+//! in `support` (the service with SQLite, the analytics stream), `fault_support` (every
+//! sink at once, faults) and `fixer_support` (a LiveKit stand-in). The heavy fault tests
+//! run one at a time (`.config/nextest.toml`, test group `heavy`).
+
+mod fault_support;
+mod fixer_support;
+mod support;
+
+mod cli;
+mod fault_corrupt_tail;
+mod fault_disk_full;
+mod fault_flood;
+mod fault_kill;
+mod fault_long_identifiers;
+mod fault_outage;
+mod fault_replay;
+mod fault_sigterm;
+mod fault_sigterm_frozen_db;
+mod fixer_empty_node_report;
+mod fixer_every_sink;
+mod fixer_node_states;
+mod fixer_service;
+mod fixer_twirp;
+mod fuzz_seeds;
+mod grpc_auth;
+mod grpc_bad_input;
+mod grpc_session;
+mod ingest_grants;
+mod json_api;
+mod node_state_bounds;
+mod queue_full;
+mod readiness;
+mod secrets_masked;
+mod simulate_cli;
+mod slow_connections;
+mod webhook_bad_input;
+mod webhook_lifecycle;

@@ -7,7 +7,8 @@ use std::{
 };
 
 use analytics_core::{
-    fixer::ActiveEntityStore, sink::RecordFailure, Batch, RecordKind, Sink, SinkError,
+    active_entities::net_active_entity_changes, fixer::ActiveEntityStore, sink::RecordFailure,
+    Batch, RecordKind, Sink, SinkError,
 };
 use async_trait::async_trait;
 use mongodb::{
@@ -83,6 +84,10 @@ impl MongoSink {
 
 #[async_trait]
 impl Sink for MongoSink {
+    fn capabilities(&self) -> analytics_core::Capabilities {
+        analytics_core::Capabilities::FULL
+    }
+
     async fn initialize(&self) -> Result<(), SinkError> {
         let database = self.database().await?;
         indexes::ensure(database, &self.settings).await?;
@@ -121,25 +126,24 @@ impl Sink for MongoSink {
         let database = self.database().await?;
         let events_collection = database.collection::<RawDocumentBuf>(EVENTS);
         let stats_collection = database.collection::<RawDocumentBuf>(STATS);
-        let (event_failures, stat_failures) = tokio::join!(
+        let (events_inserted, stats_inserted) = tokio::join!(
             writer::insert(&events_collection, &events, &self.settings),
             writer::insert(&stats_collection, &stats, &self.settings),
         );
-        failures.extend(event_failures?);
-        failures.extend(stat_failures?);
+        let (events_inserted, stats_inserted) = (events_inserted?, stats_inserted?);
+        let mut not_new: HashSet<usize> = failures.iter().map(|failure| failure.index).collect();
+        for outcome in [events_inserted, stats_inserted] {
+            not_new.extend(outcome.duplicates);
+            not_new.extend(outcome.failures.iter().map(|failure| failure.index));
+            failures.extend(outcome.failures);
+        }
         failures.sort_by_key(|failure| failure.index);
 
-        // Only stored events move active entities; a failed one does when it comes again.
-        let failed: HashSet<usize> = failures.iter().map(|failure| failure.index).collect();
-        let changes: Vec<_> = batch
-            .iter()
-            .enumerate()
-            .filter(|(index, _)| !failed.contains(index))
-            .filter_map(|(_, record)| record.active_change.as_ref())
-            .collect();
+        // Only newly stored events move active entities (see `Sink::send_batch`).
+        let changes = net_active_entity_changes(batch, |index| !not_new.contains(&index));
         active_entities::apply(
             &database.collection::<Document>(ACTIVE_ENTITIES),
-            changes,
+            &changes,
             &self.settings,
         )
         .await?;

@@ -1,6 +1,7 @@
 //! The I/O of a batch: unordered `insert_many` of prepared documents in chunks within
 //! MongoDB's message size, with per-document outcomes mapped back to batch indexes.
-//! Duplicate keys are success; no transaction, so a standalone server works too.
+//! Duplicate keys are success (and reported, so that they move no active entity); no
+//! transaction, so a standalone server works too.
 
 use analytics_core::{sink::RecordFailure, SinkError};
 use mongodb::{bson::RawDocumentBuf, error::ErrorKind, Collection};
@@ -22,19 +23,28 @@ pub struct Prepared {
     pub document: RawDocumentBuf,
 }
 
-/// Inserts `documents` into `collection`. Returns the documents the server refused (other
-/// than duplicates); an error means the server was not reached or refused the whole
-/// operation, and the documents of chunks not yet written may be missing.
+/// What an insert did with its documents, by batch index: every document neither refused
+/// nor a duplicate was newly stored.
+#[derive(Debug, Default)]
+pub struct Inserted {
+    /// Documents the server refused (other than duplicates).
+    pub failures: Vec<RecordFailure>,
+    /// Documents already stored (duplicate key).
+    pub duplicates: Vec<usize>,
+}
+
+/// Inserts `documents` into `collection`. An error means the server was not reached or
+/// refused the whole operation, and the documents of chunks not yet written may be missing.
 pub async fn insert(
     collection: &Collection<RawDocumentBuf>,
     documents: &[Prepared],
     settings: &MongoSettings,
-) -> Result<Vec<RecordFailure>, SinkError> {
-    let mut failures = Vec::new();
+) -> Result<Inserted, SinkError> {
+    let mut inserted = Inserted::default();
     for chunk in chunks(documents) {
-        failures.extend(insert_chunk(collection, chunk, settings).await?);
+        insert_chunk(collection, chunk, settings, &mut inserted).await?;
     }
-    Ok(failures)
+    Ok(inserted)
 }
 
 /// Consecutive slices within the chunk limits (a single document is always its own chunk
@@ -62,13 +72,14 @@ async fn insert_chunk(
     collection: &Collection<RawDocumentBuf>,
     chunk: &[Prepared],
     settings: &MongoSettings,
-) -> Result<Vec<RecordFailure>, SinkError> {
+    inserted: &mut Inserted,
+) -> Result<(), SinkError> {
     let result = collection
         .insert_many(chunk.iter().map(|prepared| &prepared.document))
         .ordered(false)
         .await;
     let error = match result {
-        Ok(_) => return Ok(Vec::new()),
+        Ok(_) => return Ok(()),
         Err(error) => error,
     };
     let ErrorKind::InsertMany(outcome) = error.kind.as_ref() else {
@@ -79,11 +90,7 @@ async fn insert_chunk(
     if outcome.write_concern_error.is_some() || outcome.write_errors.is_none() {
         return Err(sink_error(&error, settings));
     }
-    let mut failures = Vec::new();
     for write_error in outcome.write_errors.iter().flatten() {
-        if write_error.code == DUPLICATE_KEY {
-            continue;
-        }
         let Some(prepared) = chunk.get(write_error.index) else {
             return Err(SinkError::Fatal(format!(
                 "MongoDB reported a write error for document {} of a chunk of {}",
@@ -91,7 +98,11 @@ async fn insert_chunk(
                 chunk.len()
             )));
         };
-        failures.push(RecordFailure {
+        if write_error.code == DUPLICATE_KEY {
+            inserted.duplicates.push(prepared.batch_index);
+            continue;
+        }
+        inserted.failures.push(RecordFailure {
             index: prepared.batch_index,
             retryable: document_error_is_retryable(write_error.code),
             reason: settings.scrub(&format!(
@@ -106,7 +117,7 @@ async fn insert_chunk(
             )),
         });
     }
-    Ok(failures)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -2,11 +2,15 @@
 //! single round trip, as column arrays expanded by `UNNEST`.
 //!
 //! - `ON CONFLICT (id) DO NOTHING` makes a re-sent record a no-op.
-//! - Active-entity changes are applied only for events this statement inserted, so a
-//!   re-sent `ROOM_CREATED` cannot re-open a room that was closed since; within the batch
+//! - Active-entity changes follow core's rule (`analytics_core::active_entities`, which the
+//!   compliance cases check here as in every sink), written as SQL because only the
+//!   statement knows which events it inserted, and asking first would cost a transaction and
+//!   three more round trips: changes are applied only for events this statement inserted, so
+//!   a re-sent `ROOM_CREATED` cannot re-open a room that was closed since; within the batch
 //!   the last change of each entity wins (`DISTINCT ON ... ORDER BY position DESC`), so an
-//!   open followed by a close leaves it closed. One change per entity means the upsert and
-//!   the delete never touch the same row.
+//!   open followed by a close leaves it closed; an open replaces the stored opening; a close
+//!   of an id not held deletes nothing. One change per entity means the upsert and the
+//!   delete never touch the same row.
 //! - `active_entities` is unique by `md5(id)` (an id may be longer than a B-tree row), so
 //!   the upsert names that index and the delete looks rows up through it.
 //! - Being one statement, it commits whole or not at all: a dropped connection loses

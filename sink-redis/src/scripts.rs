@@ -40,22 +40,23 @@ for i = 2, #KEYS do
 end
 return out
 "#;
-/// Applies active-entity changes. A closed entity gets a tombstone, so an open that comes
-/// again (a retry, a re-sent batch) after its close does not bring it back: LiveKit never
-/// reuses a room, participant, egress or ingress id.
+/// Applies a batch's net active-entity change (computed by
+/// `analytics_core::active_entities` from the records the append newly stored), and notes
+/// every newly stored close event for the fixer's "has a close event" question.
 ///
-/// `KEYS[1]` = the active hash, `KEYS[2]` = the closed tombstones.
-/// `ARGV[1]` = TTL in ms, then per change: `open`|`close`, `<ENTITY>:<id>`, and the opening
-/// event's document (open) or the tombstone's expiry in unix ms (close).
+/// `KEYS[1]` = the active hash, `KEYS[2]` = the stored close events (member to expiry).
+/// `ARGV[1]` = TTL in ms, then per entry: `open` (set in the hash), `close` (delete from the
+/// hash and note) or `seen` (a close superseded in its batch: only note), `<ENTITY>:<id>`,
+/// and the opening event's document (open) or the close event's expiry in unix ms.
 const ACTIVE: &str = r#"
 for i = 2, #ARGV, 3 do
   local member = ARGV[i + 1]
   if ARGV[i] == 'open' then
-    if not redis.call('ZSCORE', KEYS[2], member) then
-      redis.call('HSET', KEYS[1], member, ARGV[i + 2])
-    end
+    redis.call('HSET', KEYS[1], member, ARGV[i + 2])
   else
-    redis.call('HDEL', KEYS[1], member)
+    if ARGV[i] == 'close' then
+      redis.call('HDEL', KEYS[1], member)
+    end
     redis.call('ZADD', KEYS[2], ARGV[i + 2], member)
   end
 end

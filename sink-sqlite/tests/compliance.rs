@@ -76,7 +76,7 @@ fn new_target() -> ComplianceTarget {
     let sink = Arc::new(SqliteSink::new(SqliteConfig { path }));
     ComplianceTarget {
         sink: sink.clone(),
-        probe: Arc::new(SqliteProbe { sink, _dir: dir }),
+        probe: Some(Arc::new(SqliteProbe { sink, _dir: dir })),
         spoil,
     }
 }

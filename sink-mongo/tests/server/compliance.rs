@@ -31,9 +31,9 @@ async fn mongo_sink_keeps_the_sink_contract() {
                 databases.lock().expect("not poisoned").push(name.clone());
                 ComplianceTarget {
                     sink: registered_sink(&url, &name),
-                    probe: Arc::new(MongoProbe {
+                    probe: Some(Arc::new(MongoProbe {
                         database: client(&url).await.database(&name),
-                    }),
+                    })),
                     spoil,
                 }
             })

@@ -36,7 +36,7 @@ async fn run_in_fresh_schemas<F: std::future::Future<Output = ()>>(
             let schema = TestSchema::new().await.expect("server URL set");
             let target = ComplianceTarget {
                 sink: schema.sink(),
-                probe: schema.probe(),
+                probe: Some(schema.probe()),
                 spoil,
             };
             created.lock().expect("not poisoned").push(schema);

@@ -172,42 +172,41 @@ impl NodeRoomStates {
         report: &AnalyticsNodeRooms,
         now: Instant,
     ) -> Result<(), NodeStateError> {
-        // One node too many is refused before its report is read (cheap under a flood).
-        {
-            let mut nodes = self.lock();
-            if !nodes.reports.contains_key(&report.node_id) && nodes.reports.len() >= MAX_NODES {
-                if nodes.sweep_due(now) {
-                    nodes.sweep(now, self.default_period);
-                }
-                if nodes.reports.len() >= MAX_NODES {
-                    nodes.refused_at = Some(now);
-                    return Err(NodeStateError::TooManyNodes(report.node_id.clone()));
-                }
+        self.refuse_one_node_too_many(report, now)?;
+        let (rooms, participants, bytes) = report_ids(report);
+        self.store(report, rooms, participants, bytes, now)
+    }
+
+    /// Refuses the report of a node not held when [`MAX_NODES`] are, before its report is
+    /// read (cheap under a flood).
+    fn refuse_one_node_too_many(
+        &self,
+        report: &AnalyticsNodeRooms,
+        now: Instant,
+    ) -> Result<(), NodeStateError> {
+        let mut nodes = self.lock();
+        if !nodes.reports.contains_key(&report.node_id) && nodes.reports.len() >= MAX_NODES {
+            if nodes.sweep_due(now) {
+                nodes.sweep(now, self.default_period);
+            }
+            if nodes.reports.len() >= MAX_NODES {
+                nodes.refused_at = Some(now);
+                return Err(NodeStateError::TooManyNodes(report.node_id.clone()));
             }
         }
-        let rooms: HashSet<String> = report
-            .rooms
-            .iter()
-            .filter(|room| !room.id.is_empty())
-            .map(|room| room.id.clone())
-            .collect();
-        let participants: HashSet<String> = report
-            .rooms
-            .iter()
-            .flat_map(|room| &room.participants)
-            .filter(|participant| {
-                !participant.id.is_empty()
-                    && participant.state != ParticipantState::Disconnected as i32
-            })
-            .map(|participant| participant.id.clone())
-            .collect();
-        let bytes = NODE_OVERHEAD
-            + report.node_id.len()
-            + rooms
-                .iter()
-                .chain(&participants)
-                .map(|id| id.len() + ID_OVERHEAD)
-                .sum::<usize>();
+        Ok(())
+    }
+
+    /// Keeps `report` (its rooms, participants and estimated bytes) unless it is older than
+    /// the one held or does not fit the bounds.
+    fn store(
+        &self,
+        report: &AnalyticsNodeRooms,
+        rooms: HashSet<String>,
+        participants: HashSet<String>,
+        bytes: usize,
+        now: Instant,
+    ) -> Result<(), NodeStateError> {
         let mut nodes = self.lock();
         let known = nodes.reports.contains_key(&report.node_id);
         let over_count = !known && nodes.reports.len() >= MAX_NODES;
@@ -342,6 +341,33 @@ impl NodeRoomStates {
         }
         Ok((rooms, participants))
     }
+}
+
+/// The room and (connected) participant ids a report names, and the bytes keeping them takes.
+fn report_ids(report: &AnalyticsNodeRooms) -> (HashSet<String>, HashSet<String>, usize) {
+    let rooms: HashSet<String> = report
+        .rooms
+        .iter()
+        .filter(|room| !room.id.is_empty())
+        .map(|room| room.id.clone())
+        .collect();
+    let participants: HashSet<String> = report
+        .rooms
+        .iter()
+        .flat_map(|room| &room.participants)
+        .filter(|participant| {
+            !participant.id.is_empty() && participant.state != ParticipantState::Disconnected as i32
+        })
+        .map(|participant| participant.id.clone())
+        .collect();
+    let bytes = NODE_OVERHEAD
+        + report.node_id.len()
+        + rooms
+            .iter()
+            .chain(&participants)
+            .map(|id| id.len() + ID_OVERHEAD)
+            .sum::<usize>();
+    (rooms, participants, bytes)
 }
 
 #[async_trait]

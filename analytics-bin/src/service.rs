@@ -4,7 +4,10 @@
 
 use std::{process::ExitCode, sync::Arc, time::Duration};
 
-use analytics_core::{registry::build_sinks, Metrics, Pipeline};
+use analytics_core::{
+    registry::build_sinks, AnalyticsConfig, LivekitConfig, Metrics, Pipeline, PipelineSummary,
+};
+use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::{
@@ -12,7 +15,7 @@ use crate::{
     compiled_sinks::compiled_sink_kinds,
     config_source::ConfigSource,
     error::{Error, Result},
-    fixer,
+    fixer::{self, FixerTask},
     ingest::AppState,
     node_state::NodeRoomStates,
     server::{
@@ -36,18 +39,7 @@ pub async fn run(source: ConfigSource) -> Result<ExitCode> {
     if config.keys.is_empty() {
         return Err(Error::NoKeys);
     }
-    let sinks = build_sinks(&config)?;
-    let names: Vec<String> = sinks.iter().map(|(name, _)| name.clone()).collect();
-    let metrics = Arc::new(Metrics::new());
-    let (pipeline, recovered) =
-        Pipeline::open(sinks, &analytics, metrics).map_err(Error::OpenDiskBuffer)?;
-    if let Some(report) = recovered {
-        tracing::info!(
-            pending = report.pending_records,
-            skipped = report.skipped.len(),
-            "disk buffer opened"
-        );
-    }
+    let (pipeline, names) = open_pipeline(&config)?;
     let state = AppState {
         pipeline: pipeline.clone(),
         keys: Arc::new(ApiKeys::new(&config.keys)),
@@ -66,20 +58,59 @@ pub async fn run(source: ConfigSource) -> Result<ExitCode> {
         "livekit-analytics started"
     );
     let node_states = Arc::new(NodeRoomStates::default());
-    let (livekit, livekit_source) = fixer::livekit_source(&config, node_states.clone());
-    tracing::info!(source = %livekit_source, "active-entities fixer reads LiveKit's state from");
-    let fixer = fixer::start(
-        pipeline.clone(),
-        livekit,
-        analytics.fixer_period(),
-        analytics.expiration,
-    );
+    let fixer = start_fixer(&config, &pipeline, node_states.clone());
     let app = router_with_node_states(
         state,
         analytics.max_body_bytes,
         analytics.http.request_timeout,
         node_states,
     );
+    serve_until_signal(listener, app, &analytics).await?;
+    fixer.stop().await;
+    Ok(exit_code(&pipeline.shutdown().await))
+}
+
+/// The configured sinks in a pipeline (with the disk buffer, if one is set), and their names.
+fn open_pipeline(config: &LivekitConfig) -> Result<(Arc<Pipeline>, Vec<String>)> {
+    let sinks = build_sinks(config)?;
+    let names: Vec<String> = sinks.iter().map(|(name, _)| name.clone()).collect();
+    let metrics = Arc::new(Metrics::new());
+    let (pipeline, recovered) = Pipeline::open(sinks, &config.openvidu.analytics, metrics)
+        .map_err(Error::OpenDiskBuffer)?;
+    if let Some(report) = recovered {
+        tracing::info!(
+            pending = report.pending_records,
+            skipped = report.skipped.len(),
+            "disk buffer opened"
+        );
+    }
+    Ok((pipeline, names))
+}
+
+/// The active-entities fixer, reading LiveKit's state from where the config says.
+fn start_fixer(
+    config: &LivekitConfig,
+    pipeline: &Arc<Pipeline>,
+    node_states: Arc<NodeRoomStates>,
+) -> FixerTask {
+    let analytics = &config.openvidu.analytics;
+    let (livekit, livekit_source) = fixer::livekit_source(config, node_states);
+    tracing::info!(source = %livekit_source, "active-entities fixer reads LiveKit's state from");
+    fixer::start(
+        pipeline.clone(),
+        livekit,
+        analytics.fixer_period(),
+        analytics.expiration,
+    )
+}
+
+/// Serves `app` until SIGINT or SIGTERM, then gives open connections
+/// [`CONNECTION_GRACE`] to finish.
+async fn serve_until_signal(
+    listener: TcpListener,
+    app: Router,
+    analytics: &AnalyticsConfig,
+) -> Result<()> {
     let limits = ConnectionLimits {
         max_connections: max_connections_within_file_limit(analytics.http.max_connections),
         header_timeout: analytics.http.header_timeout,
@@ -100,8 +131,11 @@ pub async fn run(source: ConfigSource) -> Result<ExitCode> {
     {
         server.abort();
     }
-    fixer.stop().await;
-    let summary = pipeline.shutdown().await;
+    Ok(())
+}
+
+/// Exit code 1, naming each sink's unwritten records, when the shutdown left any.
+fn exit_code(summary: &PipelineSummary) -> ExitCode {
     if summary.unwritten() > 0 {
         for report in summary.reports.iter().filter(|r| r.unwritten > 0) {
             eprintln!(
@@ -109,10 +143,10 @@ pub async fn run(source: ConfigSource) -> Result<ExitCode> {
                 report.sink, report.unwritten
             );
         }
-        return Ok(ExitCode::FAILURE);
+        return ExitCode::FAILURE;
     }
     tracing::info!("stopped; every queued record was written");
-    Ok(ExitCode::SUCCESS)
+    ExitCode::SUCCESS
 }
 
 async fn shutdown_signal() -> &'static str {

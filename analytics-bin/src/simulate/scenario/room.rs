@@ -53,208 +53,67 @@ impl<'a> RoomPlan<'a> {
 
     /// Adds room `index`'s events and stats to the timeline.
     pub(super) fn generate(&self, index: usize, timeline: &mut Timeline, rng: &mut StdRng) {
+        let run = self.room_run(index);
+        run.open(timeline);
+        let participants = run.participants(self.join_gap);
+        let mut publications = Vec::new();
+        for (p, (participant, join, leave)) in participants.iter().enumerate() {
+            let active = join + 0.5;
+            run.join(participant, *join, active, timeline);
+            publications.extend(run.publish(p, participant, active, *leave, timeline, rng));
+        }
+        self.subscriptions(
+            index,
+            &run.room,
+            &participants,
+            &publications,
+            timeline,
+            rng,
+        );
+        self.incidents(&run.room, &participants, &publications, run.mid, timeline);
+        if index == 0 {
+            self.egress(
+                &run.room,
+                run.created + run.length * 0.3,
+                run.created + run.length * 0.7,
+                timeline,
+            );
+        }
+        if run.last_room {
+            self.ingress(
+                &run.room,
+                run.created + 0.5,
+                run.created + run.length * 0.4,
+                run.created + run.length * 0.6,
+                timeline,
+            );
+        }
+        run.leave(&participants, timeline);
+        run.close(timeline);
+    }
+
+    /// Room `index`'s identity and timing.
+    fn room_run(&self, index: usize) -> RoomRun<'a> {
         let settings = self.settings;
-        let last_room = index + 1 == settings.rooms;
         let start = index as f64 * self.stagger;
         let created = start + 1.0;
         let end = self.total() - 1.0;
         let length = end - created;
-        let mid = created + length / 2.0;
-        let node = settings.node_id.as_str();
-        let room = SimRoom {
-            sid: format!("RM_SIM{}_{index:03}", settings.sid_tag()),
-            name: format!("sim-room-{index}"),
-            creation_time: unix_seconds(settings.start + Duration::from_secs_f64(created)),
-        };
-        let base = |kind: T| AnalyticsEvent {
-            r#type: kind as i32,
-            node_id: node.to_owned(),
-            room_id: room.sid.clone(),
-            room: Some(room.minimal()),
-            ..Default::default()
-        };
-
-        timeline.event(
+        RoomRun {
+            settings,
+            index,
+            last_room: index + 1 == settings.rooms,
+            room: SimRoom {
+                sid: format!("RM_SIM{}_{index:03}", settings.sid_tag()),
+                name: format!("sim-room-{index}"),
+                creation_time: unix_seconds(settings.start + Duration::from_secs_f64(created)),
+            },
             start,
-            api_call(&room, node, settings.start + Duration::from_secs_f64(start)),
-        );
-        let creation = pbjson_types::Timestamp {
-            seconds: room.creation_time,
-            nanos: 0,
-        };
-        timeline.event(
             created,
-            AnalyticsEvent {
-                r#type: T::RoomCreated as i32,
-                timestamp: Some(creation),
-                node_id: node.to_owned(),
-                room: Some(room.full(0)),
-                ..Default::default()
-            },
-        );
-        timeline.event(created + 0.2, webhook_delivery(&room, node, "room_started"));
-
-        let participants: Vec<(SimParticipant, f64, f64)> = (0..settings.participants)
-            .map(|p| {
-                let join = created + 1.0 + p as f64 * self.join_gap;
-                let leave =
-                    end - 1.0 - (settings.participants - 1 - p) as f64 * self.join_gap * 0.5;
-                let participant = SimParticipant {
-                    sid: format!("PA_SIM{}_{index:03}_{p:03}", settings.sid_tag()),
-                    identity: format!("user-{index}-{p}"),
-                    joined_at: unix_seconds(settings.start + Duration::from_secs_f64(join)),
-                };
-                (participant, join, leave)
-            })
-            .collect();
-
-        let mut publications = Vec::new();
-        for (p, (participant, join, leave)) in participants.iter().enumerate() {
-            let active = join + 0.5;
-            timeline.event(
-                *join,
-                AnalyticsEvent {
-                    participant_id: participant.sid.clone(),
-                    participant: Some(participant.full(ParticipantState::Joining)),
-                    client_info: Some(participant.client_info()),
-                    client_meta: Some(client_meta(node, ReconnectReason::RrUnknown)),
-                    ..base(T::ParticipantJoined)
-                },
-            );
-            timeline.event(
-                active,
-                AnalyticsEvent {
-                    participant_id: participant.sid.clone(),
-                    participant: Some(participant.full(ParticipantState::Active)),
-                    client_meta: Some(client_meta(node, ReconnectReason::RrUnknown)),
-                    ..base(T::ParticipantActive)
-                },
-            );
-            let mut kinds = vec![
-                (TrackKind::Microphone, leave - 0.3),
-                (TrackKind::Camera, leave - 0.3),
-            ];
-            if p == 0 {
-                kinds.push((TrackKind::ScreenShare, mid + length * 0.2));
-            }
-            for (number, (kind, to)) in kinds.into_iter().enumerate() {
-                let from = active + 0.5 + number as f64 * 0.2;
-                let track = SimTrack {
-                    sid: format!("TR_SIM{}_{index:03}_{p:03}_{number}", settings.sid_tag()),
-                    kind,
-                };
-                let track_event = |kind: T| AnalyticsEvent {
-                    participant_id: participant.sid.clone(),
-                    participant: Some(participant.minimal()),
-                    track_id: track.sid.clone(),
-                    track: Some(track.info(false)),
-                    ..base(kind)
-                };
-                timeline.event(from - 0.1, track_event(T::TrackPublishRequested));
-                timeline.event(from, track_event(T::TrackPublished));
-                if kind.is_video() && settings.participants > 1 {
-                    timeline.event(
-                        from + 1.5,
-                        AnalyticsEvent {
-                            max_subscribed_video_quality: VideoQuality::High as i32,
-                            mime: kind.mime().into(),
-                            ..track_event(T::TrackMaxSubscribedVideoQuality)
-                        },
-                    );
-                }
-                timeline.event(to, track_event(T::TrackUnpublished));
-                timeline.event(
-                    to + 0.01,
-                    AnalyticsEvent {
-                        rtp_stats: Some(rtp_stats(
-                            &timeline_time(settings, from),
-                            &timeline_time(settings, to),
-                        )),
-                        mime: kind.mime().into(),
-                        ..track_event(T::TrackPublishStats)
-                    },
-                );
-                for (window_start, window_end) in windows(from, to) {
-                    let subject = StatSubject {
-                        direction: StreamType::Upstream,
-                        node,
-                        room_id: &room.sid,
-                        room_name: &room.name,
-                        participant_id: &participant.sid,
-                        track_id: &track.sid,
-                        kind,
-                        ssrc: 1000 + (index * 100 + p * 10 + number) as u32,
-                    };
-                    let stat = coalesced_stat(
-                        &subject,
-                        timeline.timestamp(window_start),
-                        timeline.timestamp(window_end),
-                        window_end - window_start,
-                        rng,
-                    );
-                    timeline.stat(window_end, stat);
-                }
-                publications.push(Publication {
-                    publisher: p,
-                    track,
-                    from,
-                    to,
-                });
-            }
-        }
-
-        self.subscriptions(index, &room, &participants, &publications, timeline, rng);
-        self.incidents(&room, &participants, &publications, mid, timeline);
-
-        if index == 0 {
-            self.egress(
-                &room,
-                created + length * 0.3,
-                created + length * 0.7,
-                timeline,
-            );
-        }
-        if last_room {
-            self.ingress(
-                &room,
-                created + 0.5,
-                created + length * 0.4,
-                created + length * 0.6,
-                timeline,
-            );
-        }
-
-        let last = participants.len().saturating_sub(1);
-        for (p, (participant, _, leave)) in participants.iter().enumerate() {
-            let aborted = last_room && p == last;
-            let mut info = participant.full(ParticipantState::Disconnected);
-            info.disconnect_reason = if aborted {
-                DisconnectReason::ConnectionTimeout as i32
-            } else {
-                DisconnectReason::ClientInitiated as i32
-            };
-            timeline.event(
-                *leave,
-                AnalyticsEvent {
-                    participant_id: participant.sid.clone(),
-                    participant: Some(info),
-                    ..base(if aborted {
-                        T::ParticipantConnectionAborted
-                    } else {
-                        T::ParticipantLeft
-                    })
-                },
-            );
-        }
-        timeline.event(
             end,
-            AnalyticsEvent {
-                room: Some(room.full(0)),
-                room_end_reason: RoomEndReason::RoomEndIdleTimeout as i32,
-                ..base(T::RoomEnded)
-            },
-        );
-        timeline.event(end + 0.2, webhook_delivery(&room, node, "room_finished"));
+            length,
+            mid: created + length / 2.0,
+        }
     }
 
     /// Every participant subscribes to every other's tracks while both are there.
@@ -267,10 +126,8 @@ impl<'a> RoomPlan<'a> {
         timeline: &mut Timeline,
         rng: &mut StdRng,
     ) {
-        let node = self.settings.node_id.as_str();
         let mut first = true;
         for publication in publications {
-            let publisher = &participants[publication.publisher].0;
             for (s, (subscriber, join, leave)) in participants.iter().enumerate() {
                 if s == publication.publisher {
                     continue;
@@ -280,64 +137,89 @@ impl<'a> RoomPlan<'a> {
                 if to <= from {
                     continue;
                 }
-                let event = |kind: T| AnalyticsEvent {
-                    r#type: kind as i32,
-                    node_id: node.to_owned(),
-                    room_id: room.sid.clone(),
-                    room: Some(room.minimal()),
-                    participant_id: subscriber.sid.clone(),
-                    participant: Some(subscriber.minimal()),
-                    track_id: publication.track.sid.clone(),
-                    track: Some(publication.track.info(false)),
-                    publisher: Some(publisher.minimal()),
-                    ..Default::default()
+                let subscription = Subscription {
+                    room,
+                    publisher: &participants[publication.publisher].0,
+                    publication,
+                    subscriber,
+                    ssrc: 50_000 + (index * 1000 + s * 100) as u32,
+                    from,
+                    to,
                 };
-                timeline.event(from - 0.1, event(T::TrackSubscribeRequested));
-                if first && index == 0 {
-                    timeline.event(
-                        from - 0.05,
-                        AnalyticsEvent {
-                            error: "no receiver found for track".into(),
-                            ..event(T::TrackSubscribeFailed)
-                        },
-                    );
+                let fails_first = first && index == 0;
+                self.subscription(&subscription, fails_first, timeline, rng);
+                if fails_first {
                     first = false;
-                }
-                timeline.event(from, event(T::TrackSubscribed));
-                timeline.event(to, event(T::TrackUnsubscribed));
-                timeline.event(
-                    to + 0.01,
-                    AnalyticsEvent {
-                        rtp_stats: Some(rtp_stats(
-                            &timeline_time(self.settings, from),
-                            &timeline_time(self.settings, to),
-                        )),
-                        mime: publication.track.kind.mime().into(),
-                        ..event(T::TrackSubscribeStats)
-                    },
-                );
-                for (window_start, window_end) in windows(from, to) {
-                    let subject = StatSubject {
-                        direction: StreamType::Downstream,
-                        node,
-                        room_id: &room.sid,
-                        room_name: &room.name,
-                        participant_id: &subscriber.sid,
-                        track_id: &publication.track.sid,
-                        kind: publication.track.kind,
-                        ssrc: 50_000 + (index * 1000 + s * 100) as u32,
-                    };
-                    let stat = coalesced_stat(
-                        &subject,
-                        timeline.timestamp(window_start),
-                        timeline.timestamp(window_end),
-                        window_end - window_start,
-                        rng,
-                    );
-                    timeline.stat(window_end, stat);
                 }
             }
         }
+    }
+
+    /// One subscriber's subscription to one track: requested (the session's very first one
+    /// failing once, with `fails_first`), subscribed, unsubscribed, its stats.
+    fn subscription(
+        &self,
+        subscription: &Subscription,
+        fails_first: bool,
+        timeline: &mut Timeline,
+        rng: &mut StdRng,
+    ) {
+        let node = self.settings.node_id.as_str();
+        let Subscription {
+            room,
+            publisher,
+            publication,
+            subscriber,
+            from,
+            to,
+            ..
+        } = *subscription;
+        let event = |kind: T| AnalyticsEvent {
+            r#type: kind as i32,
+            node_id: node.to_owned(),
+            room_id: room.sid.clone(),
+            room: Some(room.minimal()),
+            participant_id: subscriber.sid.clone(),
+            participant: Some(subscriber.minimal()),
+            track_id: publication.track.sid.clone(),
+            track: Some(publication.track.info(false)),
+            publisher: Some(publisher.minimal()),
+            ..Default::default()
+        };
+        timeline.event(from - 0.1, event(T::TrackSubscribeRequested));
+        if fails_first {
+            timeline.event(
+                from - 0.05,
+                AnalyticsEvent {
+                    error: "no receiver found for track".into(),
+                    ..event(T::TrackSubscribeFailed)
+                },
+            );
+        }
+        timeline.event(from, event(T::TrackSubscribed));
+        timeline.event(to, event(T::TrackUnsubscribed));
+        timeline.event(
+            to + 0.01,
+            AnalyticsEvent {
+                rtp_stats: Some(rtp_stats(
+                    &timeline_time(self.settings, from),
+                    &timeline_time(self.settings, to),
+                )),
+                mime: publication.track.kind.mime().into(),
+                ..event(T::TrackSubscribeStats)
+            },
+        );
+        let subject = StatSubject {
+            direction: StreamType::Downstream,
+            node,
+            room_id: &room.sid,
+            room_name: &room.name,
+            participant_id: &subscriber.sid,
+            track_id: &publication.track.sid,
+            kind: publication.track.kind,
+            ssrc: subscription.ssrc,
+        };
+        window_stats(&subject, from, to, timeline, rng);
     }
 
     /// Mid-session: a microphone muted and unmuted, a resumed and a reconnected participant.
@@ -490,6 +372,283 @@ impl<'a> RoomPlan<'a> {
                 ended,
             ),
         );
+    }
+}
+
+/// One room of the session: its identity and timing (seconds of simulated time).
+struct RoomRun<'a> {
+    settings: &'a ScenarioSettings,
+    index: usize,
+    /// The last room has the ingress and an aborted connection.
+    last_room: bool,
+    room: SimRoom,
+    /// When the API call creating it is made.
+    start: f64,
+    created: f64,
+    end: f64,
+    length: f64,
+    mid: f64,
+}
+
+impl RoomRun<'_> {
+    fn node(&self) -> &str {
+        self.settings.node_id.as_str()
+    }
+
+    /// An event of this room, of `kind`.
+    fn base(&self, kind: T) -> AnalyticsEvent {
+        AnalyticsEvent {
+            r#type: kind as i32,
+            node_id: self.node().to_owned(),
+            room_id: self.room.sid.clone(),
+            room: Some(self.room.minimal()),
+            ..Default::default()
+        }
+    }
+
+    /// The API call creating the room, the room created, and its `room_started` webhook.
+    fn open(&self, timeline: &mut Timeline) {
+        let settings = self.settings;
+        let node = self.node();
+        timeline.event(
+            self.start,
+            api_call(
+                &self.room,
+                node,
+                settings.start + Duration::from_secs_f64(self.start),
+            ),
+        );
+        let creation = pbjson_types::Timestamp {
+            seconds: self.room.creation_time,
+            nanos: 0,
+        };
+        timeline.event(
+            self.created,
+            AnalyticsEvent {
+                r#type: T::RoomCreated as i32,
+                timestamp: Some(creation),
+                node_id: node.to_owned(),
+                room: Some(self.room.full(0)),
+                ..Default::default()
+            },
+        );
+        timeline.event(
+            self.created + 0.2,
+            webhook_delivery(&self.room, node, "room_started"),
+        );
+    }
+
+    /// The participants with when each joins and leaves: joins `join_gap` apart, leaves half
+    /// that apart, the first to join the first to leave.
+    fn participants(&self, join_gap: f64) -> Vec<(SimParticipant, f64, f64)> {
+        let settings = self.settings;
+        let index = self.index;
+        (0..settings.participants)
+            .map(|p| {
+                let join = self.created + 1.0 + p as f64 * join_gap;
+                let leave =
+                    self.end - 1.0 - (settings.participants - 1 - p) as f64 * join_gap * 0.5;
+                let participant = SimParticipant {
+                    sid: format!("PA_SIM{}_{index:03}_{p:03}", settings.sid_tag()),
+                    identity: format!("user-{index}-{p}"),
+                    joined_at: unix_seconds(settings.start + Duration::from_secs_f64(join)),
+                };
+                (participant, join, leave)
+            })
+            .collect()
+    }
+
+    /// A participant joining at `join` and becoming active at `active`.
+    fn join(&self, participant: &SimParticipant, join: f64, active: f64, timeline: &mut Timeline) {
+        let node = self.node();
+        timeline.event(
+            join,
+            AnalyticsEvent {
+                participant_id: participant.sid.clone(),
+                participant: Some(participant.full(ParticipantState::Joining)),
+                client_info: Some(participant.client_info()),
+                client_meta: Some(client_meta(node, ReconnectReason::RrUnknown)),
+                ..self.base(T::ParticipantJoined)
+            },
+        );
+        timeline.event(
+            active,
+            AnalyticsEvent {
+                participant_id: participant.sid.clone(),
+                participant: Some(participant.full(ParticipantState::Active)),
+                client_meta: Some(client_meta(node, ReconnectReason::RrUnknown)),
+                ..self.base(T::ParticipantActive)
+            },
+        );
+    }
+
+    /// Participant `p`'s tracks: microphone and camera until just before it leaves, and for
+    /// the first participant a screen share ending past the middle.
+    fn publish(
+        &self,
+        p: usize,
+        participant: &SimParticipant,
+        active: f64,
+        leave: f64,
+        timeline: &mut Timeline,
+        rng: &mut StdRng,
+    ) -> Vec<Publication> {
+        let mut publications = Vec::new();
+        let mut kinds = vec![
+            (TrackKind::Microphone, leave - 0.3),
+            (TrackKind::Camera, leave - 0.3),
+        ];
+        if p == 0 {
+            kinds.push((TrackKind::ScreenShare, self.mid + self.length * 0.2));
+        }
+        for (number, (kind, to)) in kinds.into_iter().enumerate() {
+            let from = active + 0.5 + number as f64 * 0.2;
+            let track = SimTrack {
+                sid: format!(
+                    "TR_SIM{}_{:03}_{p:03}_{number}",
+                    self.settings.sid_tag(),
+                    self.index
+                ),
+                kind,
+            };
+            let ssrc = 1000 + (self.index * 100 + p * 10 + number) as u32;
+            self.track_events(participant, &track, from, to, timeline);
+            let subject = StatSubject {
+                direction: StreamType::Upstream,
+                node: self.node(),
+                room_id: &self.room.sid,
+                room_name: &self.room.name,
+                participant_id: &participant.sid,
+                track_id: &track.sid,
+                kind,
+                ssrc,
+            };
+            window_stats(&subject, from, to, timeline, rng);
+            publications.push(Publication {
+                publisher: p,
+                track,
+                from,
+                to,
+            });
+        }
+        publications
+    }
+
+    /// A track published at `from` and unpublished at `to`, with its publish stats.
+    fn track_events(
+        &self,
+        participant: &SimParticipant,
+        track: &SimTrack,
+        from: f64,
+        to: f64,
+        timeline: &mut Timeline,
+    ) {
+        let kind = track.kind;
+        let track_event = |event_kind: T| AnalyticsEvent {
+            participant_id: participant.sid.clone(),
+            participant: Some(participant.minimal()),
+            track_id: track.sid.clone(),
+            track: Some(track.info(false)),
+            ..self.base(event_kind)
+        };
+        timeline.event(from - 0.1, track_event(T::TrackPublishRequested));
+        timeline.event(from, track_event(T::TrackPublished));
+        if kind.is_video() && self.settings.participants > 1 {
+            timeline.event(
+                from + 1.5,
+                AnalyticsEvent {
+                    max_subscribed_video_quality: VideoQuality::High as i32,
+                    mime: kind.mime().into(),
+                    ..track_event(T::TrackMaxSubscribedVideoQuality)
+                },
+            );
+        }
+        timeline.event(to, track_event(T::TrackUnpublished));
+        timeline.event(
+            to + 0.01,
+            AnalyticsEvent {
+                rtp_stats: Some(rtp_stats(
+                    &timeline_time(self.settings, from),
+                    &timeline_time(self.settings, to),
+                )),
+                mime: kind.mime().into(),
+                ..track_event(T::TrackPublishStats)
+            },
+        );
+    }
+
+    /// Every participant leaving; in the last room the last one's connection is aborted.
+    fn leave(&self, participants: &[(SimParticipant, f64, f64)], timeline: &mut Timeline) {
+        let last = participants.len().saturating_sub(1);
+        for (p, (participant, _, leave)) in participants.iter().enumerate() {
+            let aborted = self.last_room && p == last;
+            let mut info = participant.full(ParticipantState::Disconnected);
+            info.disconnect_reason = if aborted {
+                DisconnectReason::ConnectionTimeout as i32
+            } else {
+                DisconnectReason::ClientInitiated as i32
+            };
+            timeline.event(
+                *leave,
+                AnalyticsEvent {
+                    participant_id: participant.sid.clone(),
+                    participant: Some(info),
+                    ..self.base(if aborted {
+                        T::ParticipantConnectionAborted
+                    } else {
+                        T::ParticipantLeft
+                    })
+                },
+            );
+        }
+    }
+
+    /// The room ended (idle timeout) and its `room_finished` webhook.
+    fn close(&self, timeline: &mut Timeline) {
+        timeline.event(
+            self.end,
+            AnalyticsEvent {
+                room: Some(self.room.full(0)),
+                room_end_reason: RoomEndReason::RoomEndIdleTimeout as i32,
+                ..self.base(T::RoomEnded)
+            },
+        );
+        timeline.event(
+            self.end + 0.2,
+            webhook_delivery(&self.room, self.node(), "room_finished"),
+        );
+    }
+}
+
+/// A subscriber's subscription to one publication, from `from` to `to`.
+#[derive(Clone, Copy)]
+struct Subscription<'a> {
+    room: &'a SimRoom,
+    publisher: &'a SimParticipant,
+    publication: &'a Publication,
+    subscriber: &'a SimParticipant,
+    ssrc: u32,
+    from: f64,
+    to: f64,
+}
+
+/// The coalesced stats of `subject` for every stats window between `from` and `to`.
+fn window_stats(
+    subject: &StatSubject,
+    from: f64,
+    to: f64,
+    timeline: &mut Timeline,
+    rng: &mut StdRng,
+) {
+    for (window_start, window_end) in windows(from, to) {
+        let stat = coalesced_stat(
+            subject,
+            timeline.timestamp(window_start),
+            timeline.timestamp(window_end),
+            window_end - window_start,
+            rng,
+        );
+        timeline.stat(window_end, stat);
     }
 }
 

@@ -7,7 +7,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{metadata::MetadataValue, transport::Channel, Request, Status};
 
 use super::{
-    client::{Delivered, SendError},
+    delivery::{Delivered, SendError},
     scenario::Payload,
     token,
 };

@@ -4,7 +4,7 @@
 use livekit_protocol::{AnalyticsEvent, AnalyticsEvents, AnalyticsStat, AnalyticsStats};
 
 use super::{
-    client::{Delivered, SendError},
+    delivery::{Delivered, SendError},
     scenario::Payload,
     token,
 };

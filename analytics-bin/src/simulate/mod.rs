@@ -3,6 +3,7 @@
 //! stderr and a closing summary on stdout.
 
 mod client;
+mod delivery;
 mod grpc_client;
 mod json_client;
 pub mod options;

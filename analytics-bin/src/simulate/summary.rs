@@ -5,7 +5,7 @@ use std::{collections::BTreeMap, fmt, time::Duration};
 
 use analytics_core::record_id::event_type_name;
 
-use super::client::{Delivered, SendError};
+use super::delivery::{Delivered, SendError};
 
 /// Error messages kept for the summary; the rest are only counted.
 const KEPT_ERRORS: usize = 5;

@@ -2,7 +2,7 @@
 //! posted to `/webhook` exactly as LiveKit does.
 
 use super::{
-    client::{Delivered, SendError},
+    delivery::{Delivered, SendError},
     scenario::Payload,
     token,
     webhook_mapping::to_webhook,

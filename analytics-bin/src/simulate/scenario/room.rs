@@ -14,8 +14,9 @@ use rand::rngs::StdRng;
 
 use super::{
     entities::{egress_info, ingress_info, SimParticipant, SimRoom, SimTrack, TrackKind},
+    settings::ScenarioSettings,
     stats::{coalesced_stat, windows, StatSubject},
-    unix_seconds, ScenarioSettings, Timeline,
+    timeline::{unix_seconds, Timeline},
 };
 
 /// The timing shared by every room of a session (seconds of simulated time).

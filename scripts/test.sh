@@ -20,7 +20,7 @@ cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 cargo metadata --locked --format-version 1 --manifest-path fuzz/Cargo.toml >/dev/null
 
 echo "== each sink feature builds alone"
-for feature in sqlite postgres redis mongo; do
+for feature in sqlite postgres redis mongo jsonl; do
     cargo check --locked -q -p analytics-bin --no-default-features --features "$feature"
 done
 

@@ -1,6 +1,8 @@
 //! Links the sink crates selected by cargo features, so their `inventory` registrations are
 //! part of the binary. Adding a destination: one feature in Cargo.toml and one line here.
 
+#[cfg(feature = "jsonl")]
+use sink_jsonl as _;
 #[cfg(feature = "mongo")]
 use sink_mongo as _;
 #[cfg(feature = "postgres")]

@@ -6,11 +6,12 @@
 //!   compliance cases check here as in every sink), written as SQL because only the
 //!   statement knows which events it inserted, and asking first would cost a transaction and
 //!   three more round trips: changes are applied only for events this statement inserted, so
-//!   a re-sent `ROOM_CREATED` cannot re-open a room that was closed since; within the batch
-//!   the last change of each entity wins (`DISTINCT ON ... ORDER BY position DESC`), so an
-//!   open followed by a close leaves it closed; an open replaces the stored opening; a close
-//!   of an id not held deletes nothing. One change per entity means the upsert and the
-//!   delete never touch the same row.
+//!   a re-sent `ROOM_CREATED` cannot re-open a room that was closed since (an event that
+//!   comes twice in one batch is inserted by its first occurrence, so only that one
+//!   counts); within the batch the last change of each entity wins (`DISTINCT ON ... ORDER
+//!   BY position DESC`), so an open followed by a close leaves it closed; an open replaces
+//!   the stored opening; a close of an id not held deletes nothing. One change per entity
+//!   means the upsert and the delete never touch the same row.
 //! - `active_entities` is unique by `md5(id)` (an id may be longer than a B-tree row), so
 //!   the upsert names that index and the delete looks rows up through it.
 //! - Being one statement, it commits whole or not at all: a dropped connection loses
@@ -51,10 +52,14 @@ pub(crate) fn write_batch(schema: &str) -> String {
         track_id, score, min_score, median_score, mime, node, expire_ms, data)
     ON CONFLICT (id) DO NOTHING
     RETURNING 1
-), changes AS (
-    SELECT DISTINCT ON (c.entity_id) c.entity_id, c.entity, c.opens, c.event_id, c.at_ms
+), first_changes AS (
+    SELECT DISTINCT ON (c.event_id) c.*
     FROM UNNEST($28::text[], $29::text[], $30::text[], $31::bool[], $32::int8[])
         WITH ORDINALITY AS c(event_id, entity_id, entity, opens, at_ms, position)
+    ORDER BY c.event_id, c.position
+), changes AS (
+    SELECT DISTINCT ON (c.entity_id) c.entity_id, c.entity, c.opens, c.event_id, c.at_ms
+    FROM first_changes c
     WHERE c.event_id IN (SELECT id FROM new_events)
     ORDER BY c.entity_id, c.position DESC
 ), opened AS (

@@ -175,4 +175,17 @@ async fn duplicates_change_no_active_entity(target: ComplianceTarget) {
     );
     write(&target, &[first_open]).await;
     assert_eq!(active(&target).await, alice_active);
+
+    let room_created = room(T::RoomCreated, start, 30);
+    let twice = [
+        room_created.clone(),
+        room(T::RoomEnded, start, 40),
+        room_created,
+    ];
+    write(&target, &twice).await;
+    assert_eq!(
+        active(&target).await,
+        alice_active,
+        "an event that comes twice in one batch is stored once and counts once: the room ended"
+    );
 }

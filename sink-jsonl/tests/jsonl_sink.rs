@@ -13,7 +13,7 @@ use std::{
 };
 
 use analytics_core::{
-    registry::build_sinks,
+    registry::{build_sinks, NamedSink},
     testkit::{run_sink_compliance, session_records, ComplianceTarget},
     Batch, Capabilities, LivekitConfig, Record, RecordKind, RetryClass, Sink, SinkError,
 };
@@ -136,7 +136,7 @@ async fn a_bad_record_is_reported_and_the_others_are_written() {
 }
 
 /// The sinks a LiveKit `config.yaml` with `sinks` (YAML, indented under `sinks:`) builds.
-fn build_from_config(sinks: &str) -> Result<Vec<(String, Arc<dyn Sink>)>, String> {
+fn build_from_config(sinks: &str) -> Result<Vec<NamedSink>, String> {
     let yaml = format!("openvidu:\n  analytics:\n    enabled: true\n    sinks:\n{sinks}");
     let config = LivekitConfig::from_yaml(&yaml).map_err(|error| error.to_string())?;
     build_sinks(&config).map_err(|error| error.to_string())

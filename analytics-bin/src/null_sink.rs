@@ -17,6 +17,10 @@ pub struct NullSink;
 
 #[async_trait]
 impl Sink for NullSink {
+    fn capabilities(&self) -> analytics_core::Capabilities {
+        analytics_core::Capabilities::APPEND_ONLY
+    }
+
     async fn initialize(&self) -> Result<(), SinkError> {
         Ok(())
     }

@@ -4,6 +4,8 @@
 //! active-entities fixer shared by every sink, the configuration read from a LiveKit
 //! `config.yaml`, and the sink compliance suite (feature `testkit`).
 
+pub mod active_entities;
+mod capabilities;
 pub mod config;
 #[cfg(test)]
 mod conversion_tests;
@@ -24,6 +26,8 @@ pub mod sink;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
+pub use active_entities::{net_active_entity_changes, ActiveEntityChanges};
+pub use capabilities::Capabilities;
 pub use config::{AnalyticsConfig, BufferConfig, LivekitConfig, RedisConfig, WhenFull};
 pub use livekit_helper::{ActiveEntities, LivekitHelper, LivekitHelperError};
 pub use metrics::Metrics;

@@ -5,7 +5,10 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 
-use crate::{fixer::ActiveEntityStore, livekit_helper::LivekitHelper, record::Batch, Entity};
+use crate::{
+    capabilities::Capabilities, fixer::ActiveEntityStore, livekit_helper::LivekitHelper,
+    record::Batch, Entity,
+};
 
 /// A destination of records (MongoDB, PostgreSQL, Redis, SQLite, ...).
 #[async_trait]
@@ -18,7 +21,18 @@ pub trait Sink: Send + Sync {
     /// a restart the same records may come again and must not be stored twice. A record
     /// the database refuses must not sink the others: report it in
     /// [`SinkError::Records`].
+    ///
+    /// A sink that keeps active entities applies the net change of the records this write
+    /// newly stored, computed by [`crate::active_entities::net_active_entity_changes`]:
+    /// duplicates and refused records change nothing, the last change of an id in the
+    /// batch wins, a close whose open was never stored closes nothing, and an open that
+    /// comes after its close (another, newly stored event) opens the entity again and is
+    /// left for the active-entities fixer.
     async fn send_batch(&self, batch: &Batch) -> Result<(), SinkError>;
+
+    /// What the sink can do beyond storing records; the compliance suite checks exactly
+    /// what it declares.
+    fn capabilities(&self) -> Capabilities;
 
     /// Close entities the sink holds as active that LiveKit no longer has, for a sink with
     /// a fixer of its own. A sink that returns an [`ActiveEntityStore`] from

@@ -115,6 +115,10 @@ impl PostgresSink {
 
 #[async_trait]
 impl Sink for PostgresSink {
+    fn capabilities(&self) -> analytics_core::Capabilities {
+        analytics_core::Capabilities::FULL
+    }
+
     async fn initialize(&self) -> Result<(), SinkError> {
         let mut connection = self.pool.acquire().await.map_err(|error| {
             SinkError::Unavailable(mask_url_secrets_in(

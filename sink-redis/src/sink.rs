@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use tokio::sync::OnceCell;
 
 use crate::{
+    batch_order::BatchOrder,
     config::ServerTarget,
     connection::RedisConnection,
     errors::{classify, Failure},
@@ -28,6 +29,8 @@ pub struct RedisSink {
     layout: KeyLayout,
     expiration: Duration,
     scripts: Scripts,
+    /// Orders the active-entity step of the batches in flight.
+    order: BatchOrder,
     connection: OnceCell<RedisConnection>,
 }
 
@@ -50,6 +53,7 @@ impl RedisSink {
             layout: KeyLayout::new(prefix),
             expiration,
             scripts: Scripts::default(),
+            order: BatchOrder::default(),
             connection: OnceCell::new(),
         })
     }
@@ -137,6 +141,10 @@ impl RedisSink {
 
 #[async_trait]
 impl Sink for RedisSink {
+    fn capabilities(&self) -> analytics_core::Capabilities {
+        analytics_core::Capabilities::FULL
+    }
+
     async fn initialize(&self) -> Result<(), SinkError> {
         let connection = self
             .connection
@@ -165,6 +173,7 @@ impl Sink for RedisSink {
             connection: self.connection()?,
             layout: &self.layout,
             scripts: &self.scripts,
+            order: &self.order,
             ttl_ms: self.ttl_ms(),
         };
         let summary = writer.write(batch).await?;

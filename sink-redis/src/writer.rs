@@ -1,13 +1,19 @@
 //! The write path of one batch: check the records, plan the commands (stream appends by
-//! script, per-room lookups, active entities) grouped by cluster slot, run them, and read
-//! every reply into the batch's outcome.
+//! script, per-room lookups) grouped by cluster slot, run them, read every reply into the
+//! batch's outcome, then apply the net active-entity change of the records the appends
+//! newly stored (one more round trip, in batch order).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use analytics_core::{sink::RecordFailure, ActiveChange, Batch, Record, RecordKind, SinkError};
+use analytics_core::{
+    active_entities::{net_active_entity_changes, ActiveEntityChanges},
+    sink::RecordFailure,
+    ActiveChange, Batch, Record, RecordKind, SinkError,
+};
 use redis::{Cmd, Value};
 
 use crate::{
+    batch_order::BatchOrder,
     connection::RedisConnection,
     errors::{classify, reply_failure, Failure},
     layout::{type_field, KeyLayout},
@@ -23,6 +29,8 @@ pub struct Writer<'a> {
     pub connection: &'a RedisConnection,
     pub layout: &'a KeyLayout,
     pub scripts: &'a Scripts,
+    /// Keeps the active-entity steps of batches in flight in send order.
+    pub order: &'a BatchOrder,
     /// Time to live of every key and marker, in ms.
     pub ttl_ms: u64,
 }
@@ -59,8 +67,15 @@ impl Plan {
     }
 }
 
+/// What the appends did: counts, refused records, and the records newly stored.
+type Written = (
+    WriteSummary,
+    BTreeMap<usize, RecordFailure>,
+    BTreeSet<usize>,
+);
+
 enum Attempt {
-    Done(WriteSummary, BTreeMap<usize, RecordFailure>),
+    Done(Written),
     NoScript,
 }
 
@@ -68,6 +83,7 @@ impl Writer<'_> {
     /// Writes a batch. Records refused by the checks or by Redis are reported in
     /// [`SinkError::Records`]; a lost or unusable server is [`SinkError::Unavailable`].
     pub async fn write(&self, batch: &Batch) -> Result<WriteSummary, SinkError> {
+        let ticket = self.order.ticket();
         let mut failures = BTreeMap::new();
         let mut valid = Vec::with_capacity(batch.len());
         for (index, record) in batch.iter().enumerate() {
@@ -78,21 +94,21 @@ impl Writer<'_> {
                 None => valid.push(index),
             }
         }
-        let (summary, written_failures) = match self
+        let (summary, written_failures, newly_stored) = match self
             .attempt(batch, &valid, ScriptCall::BySha)
             .await?
         {
-            Attempt::Done(summary, failures) => (summary, failures),
+            Attempt::Done(written) => written,
             Attempt::NoScript => match self.attempt(batch, &valid, ScriptCall::WithSource).await? {
-                Attempt::Done(summary, failures) => (summary, failures),
-                Attempt::NoScript => {
-                    return Err(SinkError::Unavailable(
-                        "Redis answers NOSCRIPT even to EVAL".to_owned(),
-                    ))
-                }
+                Attempt::Done(written) => written,
+                Attempt::NoScript => return Err(no_script()),
             },
         };
         failures.extend(written_failures);
+        ticket.wait_turn().await;
+        self.apply_active_changes(batch, &newly_stored, &mut failures)
+            .await?;
+        drop(ticket);
         if failures.is_empty() {
             Ok(summary)
         } else {
@@ -110,6 +126,7 @@ impl Writer<'_> {
         let results = self.connection.run_groups(plan.groups).await;
         let mut summary = WriteSummary::default();
         let mut failures = BTreeMap::new();
+        let mut newly_stored = BTreeSet::new();
         let mut no_script = false;
         for (result, parts) in results.into_iter().zip(plan.parts) {
             let replies = match result {
@@ -126,14 +143,49 @@ impl Writer<'_> {
                 if let Some(failure) = reply_failure(reply) {
                     no_script |= blame(&failure, part_indices(part), &mut failures)?;
                 } else if let Part::Append(indices) = part {
-                    read_append_statuses(reply, indices, &mut summary, &mut failures);
+                    let outcome = (&mut summary, &mut failures, &mut newly_stored);
+                    read_append_statuses(reply, indices, outcome);
                 }
             }
         }
         if no_script {
             return Ok(Attempt::NoScript);
         }
-        Ok(Attempt::Done(summary, failures))
+        Ok(Attempt::Done((summary, failures, newly_stored)))
+    }
+
+    /// Applies the net change of the records newly stored; a refused change fails the
+    /// records that carry it.
+    async fn apply_active_changes(
+        &self,
+        batch: &Batch,
+        newly_stored: &BTreeSet<usize>,
+        failures: &mut BTreeMap<usize, RecordFailure>,
+    ) -> Result<(), SinkError> {
+        let changes = net_active_entity_changes(batch, |index| newly_stored.contains(&index));
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let carrying: Vec<usize> = newly_stored
+            .iter()
+            .copied()
+            .filter(|&index| batch[index].active_change.is_some())
+            .collect();
+        for call in [ScriptCall::BySha, ScriptCall::WithSource] {
+            let cmd = self.active_cmd(batch, &changes, &carrying, call);
+            let failure = match self.connection.run_groups(vec![vec![cmd]]).await.pop() {
+                Some(Ok(replies)) => match replies.first().and_then(reply_failure) {
+                    Some(failure) => failure,
+                    None => return Ok(()),
+                },
+                Some(Err(error)) => classify(&error),
+                None => return Ok(()),
+            };
+            if !blame(&failure, &carrying, failures)? {
+                return Ok(());
+            }
+        }
+        Err(no_script())
     }
 
     fn plan(&self, batch: &Batch, valid: &[usize], call: ScriptCall) -> Plan {
@@ -169,15 +221,6 @@ impl Writer<'_> {
         }
         for (room_sid, indices) in rooms {
             plan.push_group(self.room_cmds(batch, room_sid, &indices));
-        }
-        let changes: Vec<usize> = valid
-            .iter()
-            .copied()
-            .filter(|&i| batch[i].active_change.is_some())
-            .collect();
-        if !changes.is_empty() {
-            let cmd = self.active_cmd(batch, &changes, call);
-            plan.push_group(vec![(cmd, Part::Covering(changes))]);
         }
         plan
     }
@@ -233,29 +276,43 @@ impl Writer<'_> {
         group
     }
 
-    fn active_cmd(&self, batch: &Batch, changes: &[usize], call: ScriptCall) -> Cmd {
+    /// The net change as `open` / `close` entries, and each other newly stored close
+    /// (superseded within its batch) as `seen`, for the fixer's close-event lookup.
+    fn active_cmd(
+        &self,
+        batch: &Batch,
+        changes: &ActiveEntityChanges,
+        carrying: &[usize],
+        call: ScriptCall,
+    ) -> Cmd {
         let mut cmd = self
             .scripts
             .active(call, &[self.layout.active(), self.layout.closed()]);
         cmd.arg(self.ttl_ms);
-        for &index in changes {
-            let record = &batch[index];
-            match &record.active_change {
-                Some(ActiveChange::Opened { entity, id }) => {
-                    cmd.arg("open")
-                        .arg(format!("{entity}:{id}"))
-                        .arg(&record.document_json);
-                }
-                Some(ActiveChange::Closed { entity, id }) => {
-                    cmd.arg("close")
-                        .arg(format!("{entity}:{id}"))
-                        .arg(record.expire_at_ms);
-                }
-                None => {}
+        for opened in &changes.opened {
+            cmd.arg("open")
+                .arg(format!("{}:{}", opened.entity, opened.id))
+                .arg(&batch[opened.index].document_json);
+        }
+        let net_closes: BTreeSet<usize> = changes.closed.iter().map(|c| c.index).collect();
+        for &index in carrying {
+            if let Some(ActiveChange::Closed { entity, id }) = &batch[index].active_change {
+                let op = if net_closes.contains(&index) {
+                    "close"
+                } else {
+                    "seen"
+                };
+                cmd.arg(op)
+                    .arg(format!("{entity}:{id}"))
+                    .arg(batch[index].expire_at_ms);
             }
         }
         cmd
     }
+}
+
+fn no_script() -> SinkError {
+    SinkError::unavailable("Redis answers NOSCRIPT even to EVAL")
 }
 
 fn part_indices(part: &Part) -> &[usize] {
@@ -288,13 +345,19 @@ fn blame(
 fn read_append_statuses(
     reply: &Value,
     indices: &[usize],
-    summary: &mut WriteSummary,
-    failures: &mut BTreeMap<usize, RecordFailure>,
+    (summary, failures, newly_stored): (
+        &mut WriteSummary,
+        &mut BTreeMap<usize, RecordFailure>,
+        &mut BTreeSet<usize>,
+    ),
 ) {
     let statuses: Vec<String> = redis::from_redis_value_ref(reply).unwrap_or_default();
     for (position, &index) in indices.iter().enumerate() {
         match statuses.get(position).map(String::as_str) {
-            Some(status) if status.starts_with('+') => summary.added += 1,
+            Some(status) if status.starts_with('+') => {
+                summary.added += 1;
+                newly_stored.insert(index);
+            }
             Some(status) if status.starts_with('=') => summary.duplicates += 1,
             Some(status) => {
                 let reason = status.strip_prefix('!').unwrap_or(status);

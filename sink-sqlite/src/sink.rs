@@ -69,6 +69,10 @@ impl SqliteSink {
 
 #[async_trait]
 impl Sink for SqliteSink {
+    fn capabilities(&self) -> analytics_core::Capabilities {
+        analytics_core::Capabilities::FULL
+    }
+
     async fn initialize(&self) -> Result<(), SinkError> {
         let mut connection = self
             .pool()

@@ -1,13 +1,18 @@
 //! Writes a batch in one transaction: multi-row `INSERT ... ON CONFLICT DO NOTHING` statements (many rows per
 //! statement, because each statement costs a hand-off to sqlx's SQLite thread), falling back
-//! to one row at a time to isolate a row SQLite refuses; active-entity changes applied in
-//! batch order.
+//! to one row at a time to isolate a row SQLite refuses; `RETURNING id` tells which rows
+//! this write inserted, and the net active-entity change of those
+//! ([`analytics_core::active_entities`]) is applied in the same transaction.
 
-use std::sync::Arc;
+use std::{collections::HashSet, sync::Arc};
 
-use analytics_core::{sink::RecordFailure, ActiveChange, Batch, Record, RecordKind, SinkError};
+use analytics_core::{
+    active_entities::{net_active_entity_changes, ActiveEntityChanges},
+    sink::RecordFailure,
+    Batch, Record, RecordKind, SinkError,
+};
 use sqlx::{
-    query::Query,
+    query::QueryScalar,
     sqlite::{Sqlite, SqliteArguments},
     AssertSqlSafe, SqliteConnection,
 };
@@ -26,6 +31,7 @@ pub(crate) async fn write_batch(
     batch: &Batch,
 ) -> Result<Vec<RecordFailure>, sqlx::Error> {
     let mut failures = Vec::new();
+    let mut inserted = vec![false; batch.len()];
     for kind in [RecordKind::Event, RecordKind::Stat] {
         let indexed: Vec<(usize, &Arc<Record>)> = batch
             .iter()
@@ -35,19 +41,17 @@ pub(crate) async fn write_batch(
         for chunk in indexed.chunks(ROWS_PER_STATEMENT) {
             let records: Vec<&Record> = chunk.iter().map(|(_, r)| r.as_ref()).collect();
             match insert_rows(connection, kind, &records).await {
-                Ok(()) => {}
+                Ok(ids) => mark_inserted(chunk, ids, &mut inserted),
                 Err(error) if is_row_error(&error) => {
                     for (index, record) in chunk {
-                        if let Err(error) = insert_rows(connection, kind, &[record.as_ref()]).await
-                        {
-                            if !is_row_error(&error) {
-                                return Err(error);
-                            }
-                            failures.push(RecordFailure {
+                        match insert_rows(connection, kind, &[record.as_ref()]).await {
+                            Ok(ids) => inserted[*index] = !ids.is_empty(),
+                            Err(error) if is_row_error(&error) => failures.push(RecordFailure {
                                 index: *index,
                                 retryable: false,
                                 reason: error.to_string(),
-                            });
+                            }),
+                            Err(error) => return Err(error),
                         }
                     }
                 }
@@ -55,16 +59,18 @@ pub(crate) async fn write_batch(
             }
         }
     }
-    let refused: Vec<usize> = failures.iter().map(|f| f.index).collect();
-    for (index, record) in batch.iter().enumerate() {
-        if refused.contains(&index) {
-            continue;
-        }
-        if let Some(change) = &record.active_change {
-            apply_active_change(connection, record, change).await?;
-        }
-    }
+    let changes = net_active_entity_changes(batch, |index| inserted[index]);
+    apply_active_changes(connection, &changes).await?;
     Ok(failures)
+}
+
+/// Marks the records of `chunk` whose id the insert returned; a record whose id comes
+/// twice in the chunk was inserted by its first occurrence.
+fn mark_inserted(chunk: &[(usize, &Arc<Record>)], ids: Vec<String>, inserted: &mut [bool]) {
+    let mut returned: HashSet<String> = ids.into_iter().collect();
+    for (index, record) in chunk {
+        inserted[*index] = returned.remove(&record.id);
+    }
 }
 
 /// A failure caused by the rows themselves (a constraint), not by the database.
@@ -72,30 +78,32 @@ fn is_row_error(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_check_violation() || db.is_unique_violation() || db.is_foreign_key_violation())
 }
 
+/// Inserts the rows not stored yet; returns the ids it inserted.
 async fn insert_rows(
     connection: &mut SqliteConnection,
     kind: RecordKind,
     records: &[&Record],
-) -> Result<(), sqlx::Error> {
+) -> Result<Vec<String>, sqlx::Error> {
     let (table, columns, placeholders) = match kind {
         RecordKind::Event => ("events", EVENT_COLUMNS, EVENT_PLACEHOLDERS),
         RecordKind::Stat => ("stats", STAT_COLUMNS, STAT_PLACEHOLDERS),
     };
     let values = vec![placeholders; records.len()].join(",");
     // Not `INSERT OR IGNORE`: that would also silently skip rows failing a CHECK.
-    let sql =
-        format!("INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT (id) DO NOTHING");
-    let mut query = sqlx::query(AssertSqlSafe(sql));
+    let sql = format!(
+        "INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT (id) DO NOTHING RETURNING id"
+    );
+    let mut query = sqlx::query_scalar(AssertSqlSafe(sql));
     for record in records {
         query = match kind {
             RecordKind::Event => bind_event(query, record),
             RecordKind::Stat => bind_stat(query, record),
         };
     }
-    query.execute(connection).await.map(|_| ())
+    query.fetch_all(connection).await
 }
 
-type SqliteQuery<'q> = Query<'q, Sqlite, SqliteArguments>;
+type SqliteQuery<'q> = QueryScalar<'q, Sqlite, String, SqliteArguments>;
 
 fn bind_event<'q>(query: SqliteQuery<'q>, record: &Record) -> SqliteQuery<'q> {
     query
@@ -132,30 +140,30 @@ fn bind_stat<'q>(query: SqliteQuery<'q>, record: &Record) -> SqliteQuery<'q> {
         .bind(record.document_json.clone())
 }
 
-async fn apply_active_change(
+/// Applies a batch's net change: each id at most once, so order does not matter.
+async fn apply_active_changes(
     connection: &mut SqliteConnection,
-    record: &Record,
-    change: &ActiveChange,
+    changes: &ActiveEntityChanges,
 ) -> Result<(), sqlx::Error> {
-    match change {
-        ActiveChange::Opened { entity, id } => {
-            sqlx::query(
-                "INSERT OR IGNORE INTO active_entities (id, entity, event_id, opened_at) VALUES (?, ?, ?, ?)",
-            )
-            .bind(id.clone())
-            .bind(entity.as_str())
-            .bind(record.id.clone())
-            .bind(record.timestamp_ms)
+    for opened in &changes.opened {
+        sqlx::query(
+            "INSERT INTO active_entities (id, entity, event_id, opened_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET entity = excluded.entity,
+                 event_id = excluded.event_id, opened_at = excluded.opened_at",
+        )
+        .bind(opened.id.clone())
+        .bind(opened.entity.as_str())
+        .bind(opened.event_id.clone())
+        .bind(opened.opened_at_ms)
+        .execute(&mut *connection)
+        .await?;
+    }
+    for closed in &changes.closed {
+        sqlx::query("DELETE FROM active_entities WHERE id = ? AND entity = ?")
+            .bind(closed.id.clone())
+            .bind(closed.entity.as_str())
             .execute(&mut *connection)
             .await?;
-        }
-        ActiveChange::Closed { entity, id } => {
-            sqlx::query("DELETE FROM active_entities WHERE id = ? AND entity = ?")
-                .bind(id.clone())
-                .bind(entity.as_str())
-                .execute(&mut *connection)
-                .await?;
-        }
     }
     Ok(())
 }

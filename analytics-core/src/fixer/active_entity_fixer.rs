@@ -316,6 +316,10 @@ mod tests {
 
     #[async_trait]
     impl Sink for StorelessSink {
+        fn capabilities(&self) -> crate::Capabilities {
+            crate::Capabilities::APPEND_ONLY
+        }
+
         async fn initialize(&self) -> Result<(), SinkError> {
             Ok(())
         }

@@ -26,6 +26,10 @@ struct FrozenSink {
 
 #[async_trait]
 impl Sink for FrozenSink {
+    fn capabilities(&self) -> crate::Capabilities {
+        crate::Capabilities::APPEND_ONLY
+    }
+
     async fn initialize(&self) -> Result<(), SinkError> {
         Ok(())
     }
@@ -105,6 +109,10 @@ struct CountingSink {
 
 #[async_trait]
 impl Sink for CountingSink {
+    fn capabilities(&self) -> crate::Capabilities {
+        crate::Capabilities::APPEND_ONLY
+    }
+
     async fn initialize(&self) -> Result<(), SinkError> {
         Ok(())
     }

@@ -39,6 +39,10 @@ impl SlowSink {
 
 #[async_trait]
 impl Sink for SlowSink {
+    fn capabilities(&self) -> crate::Capabilities {
+        crate::Capabilities::APPEND_ONLY
+    }
+
     async fn initialize(&self) -> Result<(), SinkError> {
         Ok(())
     }

@@ -38,6 +38,10 @@ impl MemorySink {
 
 #[async_trait]
 impl Sink for MemorySink {
+    fn capabilities(&self) -> crate::Capabilities {
+        crate::Capabilities::APPEND_ONLY
+    }
+
     async fn initialize(&self) -> Result<(), SinkError> {
         Ok(())
     }

@@ -193,73 +193,110 @@ impl Plans {
             let found = rest.partition_point(|(number, _)| *number == field.number);
             let (run, after) = rest.split_at(found);
             rest = after;
-            let mut values = run.iter().map(|(_, wire)| wire);
-            let Some(first_value) = values.next() else {
+            if run.is_empty() {
                 if let Some(absent) = &field.when_absent {
                     write_key(out, &mut first, &field.key);
                     out.extend_from_slice(absent);
                 }
                 continue;
-            };
+            }
             match &field.shape {
-                Shape::Single => {
-                    let last = values.next_back();
-                    let merged;
-                    let wire = match (&field.kind, last) {
-                        // Several occurrences of a message field merge, as concatenation does.
-                        (ValueKind::Message(_), Some(_)) => {
-                            merged = merge_occurrences(run, field.number);
-                            Wire::Bytes(&merged)
-                        }
-                        (_, Some(last)) => *last,
-                        (_, None) => *first_value,
-                    };
-                    let value = decode(&field.kind, wire)?;
-                    if value.is_zero() && !(field.named_enum && matches!(value, Scalar::Enum(0))) {
-                        continue;
-                    }
-                    write_key(out, &mut first, &field.key);
-                    self.write_value(&field.kind, value, out)?;
-                }
-                Shape::List => {
-                    write_key(out, &mut first, &field.key);
-                    out.push(b'[');
-                    let mut first_item = true;
-                    for (_, wire) in run {
-                        for item in list_items(&field.kind, *wire)? {
-                            if !first_item {
-                                out.push(b',');
-                            }
-                            first_item = false;
-                            self.write_value(&field.kind, item, out)?;
-                        }
-                    }
-                    out.push(b']');
-                    if first_item {
-                        // An empty packed list is no list: take the key back out.
-                        out.truncate(out.len() - field.key.len() - 2);
-                        if out.last() == Some(&b',') {
-                            out.pop();
-                        } else {
-                            first = true;
-                        }
-                    }
-                }
+                Shape::Single => self.write_single(field, run, out, &mut first)?,
+                Shape::List => self.write_list(field, run, out, &mut first)?,
                 Shape::Map { key, value } => {
-                    let entries = map_entries(run, field.number, key, value)?;
-                    write_key(out, &mut first, &field.key);
-                    out.push(b'{');
-                    for (position, (entry_key, entry_value)) in entries.into_iter().enumerate() {
-                        if position > 0 {
-                            out.push(b',');
-                        }
-                        write_json(out, &entry_key.map_key());
-                        out.push(b':');
-                        self.write_value(value, entry_value, out)?;
-                    }
-                    out.push(b'}');
+                    self.write_map(field, run, (key, value), out, &mut first)?
                 }
             }
+        }
+        out.push(b'}');
+        Ok(())
+    }
+
+    /// A single field present (`run`: its occurrences): the last occurrence, or all of them
+    /// merged for a message; nothing when its value is zero (a named enum's zero excepted).
+    fn write_single(
+        &self,
+        field: &FieldPlan,
+        run: &[(u32, Wire<'_>)],
+        out: &mut Vec<u8>,
+        first: &mut bool,
+    ) -> Result<(), WireError> {
+        let mut values = run.iter().map(|(_, wire)| wire);
+        let Some(first_value) = values.next() else {
+            return Ok(());
+        };
+        let last = values.next_back();
+        let merged;
+        let wire = match (&field.kind, last) {
+            // Several occurrences of a message field merge, as concatenation does.
+            (ValueKind::Message(_), Some(_)) => {
+                merged = merge_occurrences(run, field.number);
+                Wire::Bytes(&merged)
+            }
+            (_, Some(last)) => *last,
+            (_, None) => *first_value,
+        };
+        let value = decode(&field.kind, wire)?;
+        if value.is_zero() && !(field.named_enum && matches!(value, Scalar::Enum(0))) {
+            return Ok(());
+        }
+        write_key(out, first, &field.key);
+        self.write_value(&field.kind, value, out)
+    }
+
+    /// A repeated field present: the items of every occurrence (packed or not) in one list;
+    /// nothing when they are all empty packed lists.
+    fn write_list(
+        &self,
+        field: &FieldPlan,
+        run: &[(u32, Wire<'_>)],
+        out: &mut Vec<u8>,
+        first: &mut bool,
+    ) -> Result<(), WireError> {
+        write_key(out, first, &field.key);
+        out.push(b'[');
+        let mut first_item = true;
+        for (_, wire) in run {
+            for item in list_items(&field.kind, *wire)? {
+                if !first_item {
+                    out.push(b',');
+                }
+                first_item = false;
+                self.write_value(&field.kind, item, out)?;
+            }
+        }
+        out.push(b']');
+        if first_item {
+            // An empty packed list is no list: take the key back out.
+            out.truncate(out.len() - field.key.len() - 2);
+            if out.last() == Some(&b',') {
+                out.pop();
+            } else {
+                *first = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// A map field present: its entries as a JSON object.
+    fn write_map(
+        &self,
+        field: &FieldPlan,
+        run: &[(u32, Wire<'_>)],
+        (key, value): (&ValueKind, &ValueKind),
+        out: &mut Vec<u8>,
+        first: &mut bool,
+    ) -> Result<(), WireError> {
+        let entries = map_entries(run, field.number, key, value)?;
+        write_key(out, first, &field.key);
+        out.push(b'{');
+        for (position, (entry_key, entry_value)) in entries.into_iter().enumerate() {
+            if position > 0 {
+                out.push(b',');
+            }
+            write_json(out, &entry_key.map_key());
+            out.push(b':');
+            self.write_value(value, entry_value, out)?;
         }
         out.push(b'}');
         Ok(())

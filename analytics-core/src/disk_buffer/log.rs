@@ -85,65 +85,10 @@ impl DiskLog {
         let lock = lock_dir(dir)?;
         let cursors = Cursors::load(dir)?;
         let mut report = OpenReport::default();
-        let mut segments = BTreeMap::new();
-        let mut first_seqs: Vec<(u64, PathBuf)> = fs::read_dir(dir)?
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter_map(|path| {
-                let first = path.file_stem()?.to_str()?.parse::<u64>().ok()?;
-                (path.extension()? == "seg").then_some((first, path))
-            })
-            .collect();
-        first_seqs.sort();
-        let count = first_seqs.len();
-        for (position, (first, path)) in first_seqs.into_iter().enumerate() {
-            let is_last = position + 1 == count;
-            let (end_seq, valid_bytes, problem) = scan(&path, first)?;
-            if let Some(reason) = problem {
-                let line = format!("{}: {reason} at byte {valid_bytes}", path.display());
-                tracing::warn!(segment = %path.display(), reason = %reason, valid_bytes, "disk buffer: corrupt data skipped");
-                report.skipped.push(line);
-                if is_last {
-                    OpenOptions::new()
-                        .write(true)
-                        .open(&path)?
-                        .set_len(valid_bytes)?;
-                }
-            }
-            segments.insert(
-                first,
-                Segment {
-                    path,
-                    end_seq,
-                    bytes: valid_bytes,
-                },
-            );
-        }
+        let mut segments = load_segments(dir, &mut report)?;
         let last_end = segments.values().map(|s| s.end_seq).max().unwrap_or(0);
         let next_seq = last_end.max(cursors.max());
-        if segments
-            .values()
-            .last()
-            .is_none_or(|s| s.end_seq < next_seq || s.bytes >= segment_bytes)
-        {
-            let path = segment_path(dir, next_seq);
-            File::create(&path)?;
-            sync_dir(dir)?;
-            segments.insert(
-                next_seq,
-                Segment {
-                    path,
-                    end_seq: next_seq,
-                    bytes: 0,
-                },
-            );
-        }
-        let active_path = segments
-            .values()
-            .last()
-            .map(|s| s.path.clone())
-            .unwrap_or_default();
-        let mut active = OpenOptions::new().append(true).open(&active_path)?;
-        active.seek(SeekFrom::End(0))?;
+        let active = open_active_segment(dir, &mut segments, next_seq, segment_bytes)?;
         let total_bytes = segments.values().map(|s| s.bytes).sum();
         // What the slowest configured sink has not written: sinks register later, so every
         // saved cursor counts (the first segment held may start well before it).
@@ -406,6 +351,81 @@ impl DiskLog {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// The segments in `dir`, each scanned up to its first corrupt frame (reported in
+/// `report`); the last one is cut there so that appends follow valid data.
+fn load_segments(dir: &Path, report: &mut OpenReport) -> io::Result<BTreeMap<u64, Segment>> {
+    let mut segments = BTreeMap::new();
+    let mut first_seqs: Vec<(u64, PathBuf)> = fs::read_dir(dir)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter_map(|path| {
+            let first = path.file_stem()?.to_str()?.parse::<u64>().ok()?;
+            (path.extension()? == "seg").then_some((first, path))
+        })
+        .collect();
+    first_seqs.sort();
+    let count = first_seqs.len();
+    for (position, (first, path)) in first_seqs.into_iter().enumerate() {
+        let is_last = position + 1 == count;
+        let (end_seq, valid_bytes, problem) = scan(&path, first)?;
+        if let Some(reason) = problem {
+            let line = format!("{}: {reason} at byte {valid_bytes}", path.display());
+            tracing::warn!(segment = %path.display(), reason = %reason, valid_bytes, "disk buffer: corrupt data skipped");
+            report.skipped.push(line);
+            if is_last {
+                OpenOptions::new()
+                    .write(true)
+                    .open(&path)?
+                    .set_len(valid_bytes)?;
+            }
+        }
+        segments.insert(
+            first,
+            Segment {
+                path,
+                end_seq,
+                bytes: valid_bytes,
+            },
+        );
+    }
+    Ok(segments)
+}
+
+/// The segment appends go to, opened for appending: the last one, or a new one starting at
+/// `next_seq` when there is none, it ends before `next_seq` (cursors saved past it) or it is
+/// full.
+fn open_active_segment(
+    dir: &Path,
+    segments: &mut BTreeMap<u64, Segment>,
+    next_seq: u64,
+    segment_bytes: u64,
+) -> io::Result<File> {
+    if segments
+        .values()
+        .last()
+        .is_none_or(|s| s.end_seq < next_seq || s.bytes >= segment_bytes)
+    {
+        let path = segment_path(dir, next_seq);
+        File::create(&path)?;
+        sync_dir(dir)?;
+        segments.insert(
+            next_seq,
+            Segment {
+                path,
+                end_seq: next_seq,
+                bytes: 0,
+            },
+        );
+    }
+    let active_path = segments
+        .values()
+        .last()
+        .map(|s| s.path.clone())
+        .unwrap_or_default();
+    let mut active = OpenOptions::new().append(true).open(&active_path)?;
+    active.seek(SeekFrom::End(0))?;
+    Ok(active)
 }
 
 fn slowest_cursor(state: &State) -> u64 {

@@ -8,6 +8,8 @@ use livekit_protocol::{
     AnalyticsEvent, AnalyticsEventType as T, EgressStatus, ParticipantInfo, Room,
 };
 
+use pbjson_types::Timestamp;
+
 use crate::{record::timestamp_of, Entity};
 
 /// The field every synthetic event's stored document carries, set to `true`.
@@ -40,97 +42,123 @@ pub fn close_time(entity: Entity, started: SystemTime, last_alive: SystemTime) -
 /// The close event of `entity` opened by `start`, at `at`.
 pub fn close_event(entity: Entity, start: &AnalyticsEvent, at: SystemTime) -> AnalyticsEvent {
     let timestamp = Some(timestamp_of(at));
-    let room = start.room.as_ref();
-    let room_sid = if start.room_id.is_empty() {
-        room.map(|room| room.sid.clone()).unwrap_or_default()
+    match entity {
+        Entity::Room => room_ended(start, timestamp),
+        Entity::Participant => participant_left(start, timestamp),
+        Entity::Egress => egress_ended(start, timestamp, unix_nanos(at)),
+        Entity::Ingress => ingress_ended(start, timestamp, unix_nanos(at)),
+    }
+}
+
+/// The room sid of a start event: its `room_id`, else its room's.
+fn room_sid(start: &AnalyticsEvent) -> String {
+    if start.room_id.is_empty() {
+        start
+            .room
+            .as_ref()
+            .map(|room| room.sid.clone())
+            .unwrap_or_default()
     } else {
         start.room_id.clone()
-    };
-    match entity {
-        Entity::Room => AnalyticsEvent {
-            r#type: T::RoomEnded as i32,
-            timestamp,
-            room_id: room_sid.clone(),
-            room: Some(Room {
-                sid: room_sid,
-                name: room.map(|room| room.name.clone()).unwrap_or_default(),
-                creation_time: room.map_or(0, |room| room.creation_time),
-                ..Default::default()
-            }),
+    }
+}
+
+fn room_ended(start: &AnalyticsEvent, timestamp: Option<Timestamp>) -> AnalyticsEvent {
+    let room = start.room.as_ref();
+    let room_sid = room_sid(start);
+    AnalyticsEvent {
+        r#type: T::RoomEnded as i32,
+        timestamp,
+        room_id: room_sid.clone(),
+        room: Some(Room {
+            sid: room_sid,
+            name: room.map(|room| room.name.clone()).unwrap_or_default(),
+            creation_time: room.map_or(0, |room| room.creation_time),
             ..Default::default()
-        },
-        Entity::Participant => {
-            let participant = start.participant.as_ref();
-            let sid = if start.participant_id.is_empty() {
-                participant.map(|p| p.sid.clone()).unwrap_or_default()
-            } else {
-                start.participant_id.clone()
-            };
-            AnalyticsEvent {
-                r#type: T::ParticipantLeft as i32,
-                timestamp,
-                room_id: room_sid.clone(),
-                room: Some(Room {
-                    sid: room_sid,
-                    ..Default::default()
-                }),
-                participant_id: sid.clone(),
-                participant: Some(ParticipantInfo {
-                    sid,
-                    identity: participant.map(|p| p.identity.clone()).unwrap_or_default(),
-                    name: participant.map(|p| p.name.clone()).unwrap_or_default(),
-                    joined_at: participant.map_or(0, |p| p.joined_at),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }
-        }
-        Entity::Egress => {
-            let ended_ns = unix_nanos(at);
-            let mut egress = start.egress.clone().unwrap_or_default();
-            if egress.egress_id.is_empty() {
-                egress.egress_id = start.egress_id.clone();
-            }
-            egress.status = EgressStatus::EgressComplete as i32;
-            if egress.started_at == 0 {
-                egress.started_at = start
-                    .timestamp
-                    .as_ref()
-                    .map_or(0, |t| t.seconds * 1_000_000_000 + i64::from(t.nanos));
-            }
-            egress.updated_at = ended_ns;
-            egress.ended_at = ended_ns;
-            AnalyticsEvent {
-                r#type: T::EgressEnded as i32,
-                timestamp,
-                room_id: start.room_id.clone(),
-                egress_id: egress.egress_id.clone(),
-                egress: Some(egress),
-                ..Default::default()
-            }
-        }
-        Entity::Ingress => {
-            let ended_ns = unix_nanos(at);
-            let mut ingress = start.ingress.clone().unwrap_or_default();
-            let mut state = ingress.state.take().unwrap_or_default();
-            state.status = livekit_protocol::ingress_state::Status::EndpointInactive as i32;
-            state.updated_at = ended_ns;
-            state.ended_at = ended_ns;
-            ingress.state = Some(state);
-            let ingress_id = if start.ingress_id.is_empty() {
-                ingress.ingress_id.clone()
-            } else {
-                start.ingress_id.clone()
-            };
-            AnalyticsEvent {
-                r#type: T::IngressEnded as i32,
-                timestamp,
-                room_id: start.room_id.clone(),
-                ingress_id,
-                ingress: Some(ingress),
-                ..Default::default()
-            }
-        }
+        }),
+        ..Default::default()
+    }
+}
+
+fn participant_left(start: &AnalyticsEvent, timestamp: Option<Timestamp>) -> AnalyticsEvent {
+    let room_sid = room_sid(start);
+    let participant = start.participant.as_ref();
+    let sid = if start.participant_id.is_empty() {
+        participant.map(|p| p.sid.clone()).unwrap_or_default()
+    } else {
+        start.participant_id.clone()
+    };
+    AnalyticsEvent {
+        r#type: T::ParticipantLeft as i32,
+        timestamp,
+        room_id: room_sid.clone(),
+        room: Some(Room {
+            sid: room_sid,
+            ..Default::default()
+        }),
+        participant_id: sid.clone(),
+        participant: Some(ParticipantInfo {
+            sid,
+            identity: participant.map(|p| p.identity.clone()).unwrap_or_default(),
+            name: participant.map(|p| p.name.clone()).unwrap_or_default(),
+            joined_at: participant.map_or(0, |p| p.joined_at),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn egress_ended(
+    start: &AnalyticsEvent,
+    timestamp: Option<Timestamp>,
+    ended_ns: i64,
+) -> AnalyticsEvent {
+    let mut egress = start.egress.clone().unwrap_or_default();
+    if egress.egress_id.is_empty() {
+        egress.egress_id = start.egress_id.clone();
+    }
+    egress.status = EgressStatus::EgressComplete as i32;
+    if egress.started_at == 0 {
+        egress.started_at = start
+            .timestamp
+            .as_ref()
+            .map_or(0, |t| t.seconds * 1_000_000_000 + i64::from(t.nanos));
+    }
+    egress.updated_at = ended_ns;
+    egress.ended_at = ended_ns;
+    AnalyticsEvent {
+        r#type: T::EgressEnded as i32,
+        timestamp,
+        room_id: start.room_id.clone(),
+        egress_id: egress.egress_id.clone(),
+        egress: Some(egress),
+        ..Default::default()
+    }
+}
+
+fn ingress_ended(
+    start: &AnalyticsEvent,
+    timestamp: Option<Timestamp>,
+    ended_ns: i64,
+) -> AnalyticsEvent {
+    let mut ingress = start.ingress.clone().unwrap_or_default();
+    let mut state = ingress.state.take().unwrap_or_default();
+    state.status = livekit_protocol::ingress_state::Status::EndpointInactive as i32;
+    state.updated_at = ended_ns;
+    state.ended_at = ended_ns;
+    ingress.state = Some(state);
+    let ingress_id = if start.ingress_id.is_empty() {
+        ingress.ingress_id.clone()
+    } else {
+        start.ingress_id.clone()
+    };
+    AnalyticsEvent {
+        r#type: T::IngressEnded as i32,
+        timestamp,
+        room_id: start.room_id.clone(),
+        ingress_id,
+        ingress: Some(ingress),
+        ..Default::default()
     }
 }
 

@@ -36,5 +36,5 @@ fn build_null_sink(context: &SinkContext) -> Result<Arc<dyn Sink>, SinkError> {
 }
 
 analytics_core::inventory::submit! {
-    SinkFactory { kind: "null", build: build_null_sink }
+    SinkFactory::new("null", build_null_sink)
 }

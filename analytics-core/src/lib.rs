@@ -23,6 +23,7 @@ pub mod registry;
 pub mod samples;
 pub mod sender;
 pub mod sink;
+mod sink_error;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
@@ -35,7 +36,7 @@ pub use pipeline::{Admission, Pipeline, PipelineSummary};
 pub use record::{ActiveChange, Batch, Entity, Record, RecordKind};
 pub use registry::{SinkContext, SinkFactory};
 pub use sender::AnalyticsSender;
-pub use sink::{FixReport, Sink, SinkError};
+pub use sink::{RetryClass, Sink, SinkError};
 
 /// The sample session's records, for the crate's own tests.
 #[cfg(test)]

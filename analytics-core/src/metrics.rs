@@ -22,6 +22,7 @@ pub struct Metrics {
     ignored: Family<Labels, Counter>,
     sink_written: Family<Labels, Counter>,
     sink_errors: Family<Labels, Counter>,
+    sink_operator_errors: Family<Labels, Counter>,
     sink_retries: Family<Labels, Counter>,
     queue_records: Family<Labels, Gauge>,
     queue_bytes: Family<Labels, Gauge>,
@@ -48,6 +49,7 @@ impl Metrics {
             ignored: Family::default(),
             sink_written: Family::default(),
             sink_errors: Family::default(),
+            sink_operator_errors: Family::default(),
             sink_retries: Family::default(),
             queue_records: Family::default(),
             queue_bytes: Family::default(),
@@ -83,6 +85,11 @@ impl Metrics {
             "sink_errors",
             "Failed batch writes",
             metrics.sink_errors.clone(),
+        );
+        registry.register(
+            "sink_operator_errors",
+            "Failed writes or set-ups a person must fix (permission, authentication, schema, settings)",
+            metrics.sink_operator_errors.clone(),
         );
         registry.register(
             "sink_retries",
@@ -178,6 +185,12 @@ impl Metrics {
 
     pub fn sink_error(&self, sink: &str) {
         self.sink_errors
+            .get_or_create(&vec![("sink", sink.to_owned())])
+            .inc();
+    }
+
+    pub fn sink_operator_error(&self, sink: &str) {
+        self.sink_operator_errors
             .get_or_create(&vec![("sink", sink.to_owned())])
             .inc();
     }

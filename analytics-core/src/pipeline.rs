@@ -202,6 +202,15 @@ impl Pipeline {
             .collect()
     }
 
+    /// `(sink name, problem)` for every sink with an unresolved operator error
+    /// (permission, authentication, schema, settings).
+    pub fn problems(&self) -> Vec<(String, crate::sender::SinkProblem)> {
+        self.senders
+            .iter()
+            .filter_map(|s| s.problem().map(|problem| (s.name().to_owned(), problem)))
+            .collect()
+    }
+
     /// Queues records from `source` (`webhook`, `grpc`, `json`) in every sink.
     pub fn admit(&self, records: Vec<Record>, source: &str) -> Admission {
         if records.is_empty() {

@@ -5,10 +5,8 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 
-use crate::{
-    capabilities::Capabilities, fixer::ActiveEntityStore, livekit_helper::LivekitHelper,
-    record::Batch, Entity,
-};
+pub use crate::sink_error::{BoxError, RecordFailure, RetryClass, SinkError};
+use crate::{capabilities::Capabilities, fixer::ActiveEntityStore, record::Batch};
 
 /// A destination of records (MongoDB, PostgreSQL, Redis, SQLite, ...).
 #[async_trait]
@@ -33,17 +31,6 @@ pub trait Sink: Send + Sync {
     /// What the sink can do beyond storing records; the compliance suite checks exactly
     /// what it declares.
     fn capabilities(&self) -> Capabilities;
-
-    /// Close entities the sink holds as active that LiveKit no longer has, for a sink with
-    /// a fixer of its own. A sink that returns an [`ActiveEntityStore`] from
-    /// [`Sink::active_entity_store`] needs none: the service runs the shared algorithm
-    /// ([`crate::fixer::ActiveEntityFixer`]) on its store instead.
-    async fn fix_active_entities(
-        &self,
-        _livekit: &dyn LivekitHelper,
-    ) -> Result<FixReport, SinkError> {
-        Err(SinkError::Unsupported("active-entities fixer"))
-    }
 
     /// The storage side of the shared active-entities fixer, when the sink offers it
     /// (usually `Some(self)`).
@@ -79,59 +66,3 @@ pub trait Sink: Send + Sync {
     async fn close(&self) {}
 }
 
-/// What a run of [`Sink::fix_active_entities`] did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FixReport {
-    /// Synthetic close events stored, per entity.
-    pub closed: Vec<(Entity, u64)>,
-    /// Synthetic close events dropped because the real close event arrived.
-    pub superseded: u64,
-}
-
-/// One record of a batch that the sink could not write.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordFailure {
-    /// Index of the record in the batch.
-    pub index: usize,
-    /// Whether writing it again may succeed.
-    pub retryable: bool,
-    /// What the database said.
-    pub reason: String,
-}
-
-/// A failed write or set-up.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SinkError {
-    /// The database cannot be reached or is not ready: retry the whole batch later.
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
-    /// Some records failed; every record not listed was stored.
-    #[error("{} record(s) of the batch failed, first: {}", .0.len(), .0.first().map(|f| f.reason.as_str()).unwrap_or(""))]
-    Records(Vec<RecordFailure>),
-    /// The sink's settings are wrong; retrying does not help.
-    #[error("invalid settings: {0}")]
-    Config(String),
-    /// The database refused the whole operation for a reason retrying does not fix.
-    #[error("{0}")]
-    Fatal(String),
-    /// The operation is not available in this sink.
-    #[error("not supported by this sink: {0}")]
-    Unsupported(&'static str),
-}
-
-impl SinkError {
-    /// Whether retrying the operation (or the failed records) may succeed.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            SinkError::Unavailable(_) => true,
-            SinkError::Records(failures) => failures.iter().any(|f| f.retryable),
-            SinkError::Config(_) | SinkError::Fatal(_) | SinkError::Unsupported(_) => false,
-        }
-    }
-
-    /// An unavailable-database error from any displayable cause.
-    pub fn unavailable(cause: impl std::fmt::Display) -> SinkError {
-        SinkError::Unavailable(cause.to_string())
-    }
-}

@@ -9,7 +9,7 @@ use mongodb::{
 };
 use tokio::task::JoinSet;
 
-use crate::{config::MongoSettings, retry_policy::sink_error};
+use crate::{config::MongoSettings, error::sink_error};
 
 /// Ids per delete command; far below the 16 MiB command limit for any realistic id.
 const DELETE_CHUNK: usize = 10_000;
@@ -42,7 +42,7 @@ pub async fn apply(
             Ok(Ok(_)) => continue,
             Ok(Err(error)) => sink_error(&error, settings),
             Err(join_error) => {
-                SinkError::Fatal(format!("active entity upsert stopped: {join_error}"))
+                SinkError::fatal(format!("active entity upsert stopped: {join_error}"))
             }
         };
         first_error.get_or_insert(error);

@@ -19,8 +19,8 @@ use serde_json::{Map, Value};
 
 use crate::{
     document::{to_json, EXPIRE_AT_FIELD},
+    error::{sink_error, DUPLICATE_KEY},
     indexes::{ACTIVE_ENTITIES, EVENTS, LAST_ALIVE},
-    retry_policy::{sink_error, DUPLICATE_KEY},
     sink::MongoSink,
 };
 

@@ -1,5 +1,6 @@
 //! The settings of a MongoDB sink: `sinks.mongo: { url, database }`, or the seed's
-//! `openvidu.analytics.mongo_url` + `database`, which the core turns into the same thing.
+//! `openvidu.analytics.mongo_url` + `database`, which this crate registers as a legacy key
+//! meaning the same thing.
 
 use std::fmt;
 
@@ -33,7 +34,7 @@ impl MongoSettings {
     /// DNS, so the driver parses it later, in `initialize`).
     pub fn validate(&self) -> Result<(), SinkError> {
         if !(self.url.starts_with("mongodb://") || self.url.starts_with("mongodb+srv://")) {
-            return Err(SinkError::Config(format!(
+            return Err(SinkError::config(format!(
                 "mongo url `{}` must start with mongodb:// or mongodb+srv://",
                 self.masked_url()
             )));
@@ -42,7 +43,7 @@ impl MongoSettings {
         const FORBIDDEN: &[char] = &['/', '\\', '.', ' ', '"', '$', '\0'];
         if self.database.is_empty() || self.database.len() > 63 || self.database.contains(FORBIDDEN)
         {
-            return Err(SinkError::Config(format!(
+            return Err(SinkError::config(format!(
                 "mongo database `{}` is not a valid MongoDB database name (1 to 63 characters, none of / \\ . space \" $)",
                 self.database
             )));
@@ -105,10 +106,13 @@ mod tests {
             .is_ok());
         assert!(matches!(
             settings("http://localhost").validate(),
-            Err(SinkError::Config(_))
+            Err(SinkError::Config { .. })
         ));
         let mut bad_database = settings("mongodb://localhost");
         bad_database.database = "a.b".into();
-        assert!(matches!(bad_database.validate(), Err(SinkError::Config(_))));
+        assert!(matches!(
+            bad_database.validate(),
+            Err(SinkError::Config { .. })
+        ));
     }
 }

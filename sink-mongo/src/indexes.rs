@@ -12,7 +12,7 @@ use mongodb::{
     Collection, Database, IndexModel,
 };
 
-use crate::{config::MongoSettings, document::EXPIRE_AT_FIELD, retry_policy::sink_error};
+use crate::{config::MongoSettings, document::EXPIRE_AT_FIELD, error::sink_error};
 
 pub const EVENTS: &str = "events";
 pub const STATS: &str = "stats";
@@ -221,7 +221,7 @@ fn check_existing(
         return Ok(true);
     }
     let found_name = index_name(found).unwrap_or("?");
-    Err(SinkError::Fatal(format!(
+    Err(SinkError::operator(format!(
         "index `{found_name}` of {database}.{collection} exists as {{key: {keys}, expireAfterSeconds: {ttl}, unique: {unique}}}, but livekit-analytics needs {{key: {wanted}, expireAfterSeconds: {wanted_ttl}, unique: false}}: drop it (`db.{collection}.dropIndex(\"{found_name}\")`) and the service recreates it",
         collection = spec.collection,
         keys = found.keys,
@@ -243,7 +243,7 @@ fn index_error(
 ) -> SinkError {
     match error.kind.as_ref() {
         // IndexOptionsConflict, IndexKeySpecsConflict: created meanwhile with other options.
-        ErrorKind::Command(c) if c.code == 85 || c.code == 86 => SinkError::Fatal(format!(
+        ErrorKind::Command(c) if c.code == 85 || c.code == 86 => SinkError::operator(format!(
             "an index of {database}.{collection} exists with other options than livekit-analytics needs ({}); drop it and the service recreates it",
             settings.scrub(&c.message)
         )),
@@ -269,7 +269,7 @@ mod tests {
         let spec = ttl_index(EVENTS);
         let plain = index(EVENTS, &[EXPIRE_AT_FIELD]).model();
         match check_existing(&spec, &[plain], "openvidu") {
-            Err(SinkError::Fatal(message)) => {
+            Err(SinkError::Operator { message, .. }) => {
                 assert!(
                     message.contains("dropIndex(\"openvidu_expire_at_1\")"),
                     "{message}"

@@ -6,20 +6,31 @@ mod active_entities;
 mod active_entity_store;
 pub mod config;
 pub mod document;
+mod error;
 pub mod indexes;
-mod retry_policy;
 mod sink;
 mod writer;
 
 use std::sync::Arc;
 
-use analytics_core::{Sink, SinkContext, SinkError};
+use analytics_core::{registry::Mapping, AnalyticsConfig, Sink, SinkContext, SinkError};
 
 pub use config::MongoSettings;
 pub use sink::MongoSink;
 
 analytics_core::inventory::submit! {
-    analytics_core::SinkFactory { kind: "mongo", build: build_mongo_sink }
+    analytics_core::SinkFactory::new("mongo", build_mongo_sink)
+        .legacy_key("mongo_url", mongo_url_settings)
+}
+
+/// The seed's `openvidu.analytics.mongo_url` (with `database`) alone means one MongoDB sink
+/// named `mongo`.
+fn mongo_url_settings(analytics: &AnalyticsConfig) -> Option<Mapping> {
+    let url = analytics.mongo_url.as_ref()?;
+    let mut settings = Mapping::new();
+    settings.insert("url".into(), url.clone().into());
+    settings.insert("database".into(), analytics.database.clone().into());
+    Some(settings)
 }
 
 /// Builds a MongoDB sink from its settings, without touching the network.

@@ -22,8 +22,8 @@ use crate::{
     active_entities,
     config::MongoSettings,
     document::{stored_document, EXPIRE_AT_FIELD},
+    error::sink_error,
     indexes::{self, ACTIVE_ENTITIES, EVENTS, STATS},
-    retry_policy::sink_error,
     writer::{self, Prepared},
 };
 

@@ -8,7 +8,7 @@ use mongodb::{bson::RawDocumentBuf, error::ErrorKind, Collection};
 
 use crate::{
     config::MongoSettings,
-    retry_policy::{document_error_is_retryable, sink_error, DUPLICATE_KEY},
+    error::{document_error_is_retryable, sink_error, DUPLICATE_KEY},
 };
 
 /// Bytes of documents per `insert_many`, under MongoDB's 48 MB message limit with room for
@@ -92,7 +92,7 @@ async fn insert_chunk(
     }
     for write_error in outcome.write_errors.iter().flatten() {
         let Some(prepared) = chunk.get(write_error.index) else {
-            return Err(SinkError::Fatal(format!(
+            return Err(SinkError::fatal(format!(
                 "MongoDB reported a write error for document {} of a chunk of {}",
                 write_error.index,
                 chunk.len()

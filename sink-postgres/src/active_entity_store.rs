@@ -13,13 +13,13 @@ use async_trait::async_trait;
 use serde_json::{Map, Value};
 use sqlx::AssertSqlSafe;
 
-use crate::{failure::Failure, schema, sink::PostgresSink};
+use crate::{error, schema, sink::PostgresSink};
 
 /// The one row of `last_alive` and of `fixer_lease`.
 const SERVER_ROW: &str = "server";
 
 fn sink_error(error: sqlx::Error) -> SinkError {
-    Failure::of(&error).into_sink_error()
+    error::sink_error(error)
 }
 
 impl PostgresSink {

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 use analytics_core::{record::unix_millis, SinkError};
 use sqlx::{AssertSqlSafe, PgPool};
 
-use crate::failure::Failure;
+use crate::error;
 
 /// Rows deleted per statement: big enough to amortise the round trip, small enough that a
 /// chunk takes well under a second.
@@ -71,12 +71,12 @@ impl Expiry {
                 let deleted = tokio::time::timeout(self.timeout, query.execute(&self.pool))
                     .await
                     .map_err(|_| {
-                        SinkError::Unavailable(format!(
+                        SinkError::unavailable(format!(
                             "expiry chunk not done within {:?}",
                             self.timeout
                         ))
                     })?
-                    .map_err(|error| Failure::of(&error).into_sink_error())?
+                    .map_err(error::sink_error)?
                     .rows_affected();
                 removed += deleted;
                 if deleted < self.chunk_rows.unsigned_abs() {

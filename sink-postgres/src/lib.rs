@@ -7,8 +7,8 @@
 mod active_entity_store;
 mod columns;
 mod config;
+mod error;
 mod expiry;
-mod failure;
 mod nul;
 pub mod queries;
 mod schema;
@@ -34,5 +34,5 @@ fn build_postgres_sink(context: &SinkContext) -> Result<Arc<dyn Sink>, SinkError
 }
 
 analytics_core::inventory::submit! {
-    SinkFactory { kind: "postgres", build: build_postgres_sink }
+    SinkFactory::new("postgres", build_postgres_sink)
 }

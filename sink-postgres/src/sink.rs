@@ -17,8 +17,8 @@ use sqlx::{
 
 use crate::{
     config::PostgresConfig,
+    error::{self, Failure},
     expiry::Expiry,
-    failure::Failure,
     schema::{self, SCHEMA_VERSION},
     url_parameters::known_parameters_only,
     writer::Writer,
@@ -44,14 +44,14 @@ impl PostgresSink {
     /// that is down does not stop the service.
     pub fn new(name: &str, config: &PostgresConfig) -> Result<PostgresSink, SinkError> {
         config.validate().map_err(|reason| {
-            SinkError::Config(format!("openvidu.analytics.sinks.{name}: {reason}"))
+            SinkError::config(format!("openvidu.analytics.sinks.{name}: {reason}"))
         })?;
         let masked_url = mask_url(&config.url);
         if !["postgres://", "postgresql://"]
             .iter()
             .any(|scheme| config.url.starts_with(scheme))
         {
-            return Err(SinkError::Config(format!(
+            return Err(SinkError::config(format!(
                 "openvidu.analytics.sinks.{name}.url {masked_url} must start with postgres:// or postgresql://"
             )));
         }
@@ -64,7 +64,7 @@ impl PostgresSink {
             );
         }
         let mut options = PgConnectOptions::from_str(&known_url).map_err(|error| {
-            SinkError::Config(mask_url_secrets_in(
+            SinkError::config(mask_url_secrets_in(
                 &format!(
                     "openvidu.analytics.sinks.{name}.url {masked_url} is not a PostgreSQL URL: {error}"
                 ),
@@ -98,13 +98,7 @@ impl PostgresSink {
 
     /// `error` with the URL's secrets masked, should the server or driver have quoted one.
     fn masked(&self, error: SinkError) -> SinkError {
-        let mask = |reason: String| mask_url_secrets_in(&reason, &self.url);
-        match error {
-            SinkError::Unavailable(reason) => SinkError::Unavailable(mask(reason)),
-            SinkError::Fatal(reason) => SinkError::Fatal(mask(reason)),
-            SinkError::Config(reason) => SinkError::Config(mask(reason)),
-            other => other,
-        }
+        error.map_message(|reason| mask_url_secrets_in(&reason, &self.url))
     }
 
     /// The connection pool (for tests and tools that read what the sink wrote).
@@ -121,14 +115,13 @@ impl Sink for PostgresSink {
 
     async fn initialize(&self) -> Result<(), SinkError> {
         let mut connection = self.pool.acquire().await.map_err(|error| {
-            SinkError::Unavailable(mask_url_secrets_in(
-                &format!("cannot connect to {}: {error}", self.masked_url),
-                &self.url,
-            ))
+            let connecting = format!("cannot connect to {}", self.masked_url);
+            self.masked(error::classify(error).into_sink_error())
+                .map_message(|reason| format!("{connecting}: {reason}"))
         })?;
         let outcome = schema::migrate(&mut connection, &self.schema)
             .await
-            .map_err(|error| self.masked(Failure::of(&error).into_sink_error()))?;
+            .map_err(|error| self.masked(Failure::from(error).into_sink_error()))?;
         if outcome.found > SCHEMA_VERSION {
             tracing::warn!(
                 sink = %self.name,

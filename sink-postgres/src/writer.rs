@@ -8,7 +8,11 @@ use analytics_core::{record::Record, sink::RecordFailure, Batch, RecordKind, Sin
 use sqlx::{AssertSqlSafe, PgPool};
 use tokio::task::JoinSet;
 
-use crate::{columns::Columns, failure::Failure, schema, statement};
+use crate::{
+    columns::Columns,
+    error::{self, Cause, Failure},
+    schema, statement,
+};
 
 /// Below this many records a batch is written on one connection: splitting costs a round
 /// trip per part, which only pays off for large batches.
@@ -45,7 +49,7 @@ impl Writer {
         let outcome = tokio::time::timeout(self.timeout, self.write_parts(parts)).await;
         let mut failures = match outcome {
             Err(_) => {
-                return Err(SinkError::Unavailable(format!(
+                return Err(SinkError::unavailable(format!(
                     "batch not written within {:?}",
                     self.timeout
                 )))
@@ -65,15 +69,15 @@ impl Writer {
 
     /// Sets the schema up again after its tables went away under a running service, so that
     /// the sender's retry finds them, rather than retrying into the void until a restart.
-    async fn recreate_schema(&self, reason: String) -> SinkError {
+    async fn recreate_schema(&self, reason: Cause) -> SinkError {
         tracing::warn!(schema = %self.schema, reason = %reason, "tables missing; setting the schema up again");
         let outcome = match self.pool.acquire().await {
             Ok(mut connection) => schema::migrate(&mut connection, &self.schema).await,
             Err(error) => Err(error),
         };
         match outcome {
-            Ok(_) => SinkError::Unavailable(format!("{reason}; the schema was set up again")),
-            Err(error) => Failure::of(&error).into_sink_error(),
+            Ok(_) => SinkError::unavailable(format!("{reason}; the schema was set up again")),
+            Err(error) => error::sink_error(error),
         }
     }
 
@@ -92,7 +96,9 @@ impl Writer {
         let mut results = vec![self.write_isolating(&first).await];
         while let Some(joined) = others.join_next().await {
             results.push(joined.unwrap_or_else(|error| {
-                Err(Failure::Fatal(format!("batch writer task failed: {error}")))
+                Err(Failure::Operator(Cause::new(format!(
+                    "batch writer task failed: {error}"
+                ))))
             }));
         }
         let mut failures = Vec::new();
@@ -135,7 +141,7 @@ impl Writer {
                     Ok(vec![RecordFailure {
                         index: *index,
                         retryable: false,
-                        reason,
+                        reason: reason.message,
                     }])
                 }
                 _ => {

@@ -14,7 +14,7 @@ use analytics_core::{
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 
-use crate::sink::{unavailable, RedisSink};
+use crate::{error::sink_error, sink::RedisSink};
 
 /// Takes the lease when it is free, renews it when `ARGV[1]` already holds it.
 /// `KEYS[1]` = the lease, `ARGV[1]` = holder, `ARGV[2]` = TTL in ms. Returns 1 when held.
@@ -43,7 +43,7 @@ impl ActiveEntityStore for RedisSink {
             .connection()?
             .query(redis::cmd("HGETALL").arg(self.layout().active()))
             .await
-            .map_err(|error| unavailable(&error))?;
+            .map_err(|error| sink_error(&error))?;
         Ok(entries
             .into_iter()
             .filter_map(|(field, document)| {
@@ -77,7 +77,7 @@ impl ActiveEntityStore for RedisSink {
                     .arg(member(active.entity, &active.id)),
             )
             .await
-            .map_err(|error| unavailable(&error))?;
+            .map_err(|error| sink_error(&error))?;
         Ok(document.and_then(|text| serde_json::from_str(&text).ok()))
     }
 
@@ -90,7 +90,7 @@ impl ActiveEntityStore for RedisSink {
                     .arg(member(entity, id)),
             )
             .await
-            .map_err(|error| unavailable(&error))?;
+            .map_err(|error| sink_error(&error))?;
         Ok(score.is_some())
     }
 
@@ -102,7 +102,7 @@ impl ActiveEntityStore for RedisSink {
                     .arg(member(active.entity, &active.id)),
             )
             .await
-            .map_err(|error| unavailable(&error))?;
+            .map_err(|error| sink_error(&error))?;
         Ok(())
     }
 
@@ -111,7 +111,7 @@ impl ActiveEntityStore for RedisSink {
             .connection()?
             .query(redis::cmd("GET").arg(self.layout().last_alive()))
             .await
-            .map_err(|error| unavailable(&error))?;
+            .map_err(|error| sink_error(&error))?;
         Ok(millis
             .and_then(|ms| u64::try_from(ms).ok())
             .map(|ms| UNIX_EPOCH + Duration::from_millis(ms)))
@@ -127,7 +127,7 @@ impl ActiveEntityStore for RedisSink {
                     .arg(self.ttl_ms()),
             )
             .await
-            .map_err(|error| unavailable(&error))
+            .map_err(|error| sink_error(&error))
     }
 
     async fn acquire_lease(&self, holder: &str, ttl: Duration) -> Result<bool, SinkError> {
@@ -143,7 +143,7 @@ impl ActiveEntityStore for RedisSink {
                     .arg(ttl_ms),
             )
             .await
-            .map_err(|error| unavailable(&error))?;
+            .map_err(|error| sink_error(&error))?;
         Ok(held == 1)
     }
 }

@@ -259,7 +259,7 @@ fn check_prefix(prefix: &str) -> Result<(), SinkError> {
 }
 
 fn config_error(message: &str) -> SinkError {
-    SinkError::Config(format!("sinks.redis: {message}"))
+    SinkError::config(format!("sinks.redis: {message}"))
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use redis::{streams::StreamRangeReply, Cmd, Value};
 
 use crate::{
     connection::RedisConnection,
-    errors::{classify, reply_failure, Failure},
+    error::{classify, reply_failure, Failure},
     layout::KeyLayout,
 };
 
@@ -125,9 +125,10 @@ impl Expirer<'_> {
 
 fn to_sink_error(failure: &Failure) -> SinkError {
     match failure {
-        Failure::Unavailable(reason) => SinkError::Unavailable(reason.clone()),
-        Failure::NoScript => SinkError::Fatal("unexpected NOSCRIPT during expiry".to_owned()),
-        Failure::Refused { reason, .. } => SinkError::Fatal(format!("expiry refused: {reason}")),
+        Failure::Unavailable(reason) => SinkError::unavailable(reason),
+        Failure::Operator(reason) => SinkError::operator(reason.clone()),
+        Failure::NoScript => SinkError::fatal("unexpected NOSCRIPT during expiry"),
+        Failure::Refused { reason, .. } => SinkError::fatal(format!("expiry refused: {reason}")),
     }
 }
 

@@ -7,7 +7,7 @@ mod active_entity_store;
 mod batch_order;
 pub mod config;
 mod connection;
-mod errors;
+mod error;
 mod expiry;
 pub mod layout;
 mod scripts;
@@ -23,14 +23,14 @@ pub use config::RedisSinkConfig;
 pub use sink::RedisSink;
 
 analytics_core::inventory::submit! {
-    analytics_core::SinkFactory { kind: "redis", build: build_redis_sink }
+    analytics_core::SinkFactory::new("redis", build_redis_sink)
 }
 
 /// Builds the sink from `sinks.<name>` (falling back to LiveKit's `redis:` section).
 /// Does not connect.
 pub fn build_redis_sink(ctx: &SinkContext) -> Result<Arc<dyn Sink>, SinkError> {
     let config: RedisSinkConfig = ctx.settings()?;
-    let target = config.server_target(ctx.livekit_redis.as_ref())?;
+    let target = config.server_target(ctx.livekit.redis.as_ref())?;
     let sink = RedisSink::new(&ctx.name, target, &config.prefix, ctx.expiration)?;
     Ok(Arc::new(sink))
 }

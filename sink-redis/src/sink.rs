@@ -8,14 +8,8 @@ use async_trait::async_trait;
 use tokio::sync::OnceCell;
 
 use crate::{
-    batch_order::BatchOrder,
-    config::ServerTarget,
-    connection::RedisConnection,
-    errors::{classify, Failure},
-    expiry::Expirer,
-    layout::KeyLayout,
-    scripts::Scripts,
-    writer::Writer,
+    batch_order::BatchOrder, config::ServerTarget, connection::RedisConnection, error::sink_error,
+    expiry::Expirer, layout::KeyLayout, scripts::Scripts, writer::Writer,
 };
 
 /// Redis needs 6.2 or later for `XTRIM ... MINID`.
@@ -43,8 +37,8 @@ impl RedisSink {
         expiration: Duration,
     ) -> Result<RedisSink, SinkError> {
         if expiration.as_millis() == 0 {
-            return Err(SinkError::Config(
-                "openvidu.analytics.expiration must be above 0 for the Redis sink".into(),
+            return Err(SinkError::config(
+                "openvidu.analytics.expiration must be above 0 for the Redis sink",
             ));
         }
         Ok(RedisSink {
@@ -67,7 +61,7 @@ impl RedisSink {
     pub(crate) fn connection(&self) -> Result<&RedisConnection, SinkError> {
         self.connection
             .get()
-            .ok_or_else(|| SinkError::Unavailable(format!("sink {} is not initialised", self.name)))
+            .ok_or_else(|| SinkError::unavailable(format!("sink {} is not initialised", self.name)))
     }
 
     /// `error` with any URL masked and the servers' passwords replaced by `***`, should
@@ -84,12 +78,7 @@ impl RedisSink {
             }
             masked
         };
-        match error {
-            SinkError::Unavailable(reason) => SinkError::Unavailable(mask(reason)),
-            SinkError::Fatal(reason) => SinkError::Fatal(mask(reason)),
-            SinkError::Config(reason) => SinkError::Config(mask(reason)),
-            other => other,
-        }
+        error.map_message(mask)
     }
 
     pub(crate) fn ttl_ms(&self) -> u64 {
@@ -101,14 +90,14 @@ impl RedisSink {
         let info: redis::Value = connection
             .query(redis::cmd("INFO").arg("server"))
             .await
-            .map_err(|error| unavailable(&error))?;
+            .map_err(|error| sink_error(&error))?;
         let oldest = info_texts(info)
             .iter()
             .filter_map(|text| server_version(text))
             .min();
         if let Some(version) = oldest {
             if version < MIN_VERSION {
-                return Err(SinkError::Fatal(format!(
+                return Err(SinkError::operator(format!(
                     "Redis {}.{} is too old: the sink needs {}.{} or later (XTRIM MINID)",
                     version.0, version.1, MIN_VERSION.0, MIN_VERSION.1
                 )));
@@ -119,9 +108,9 @@ impl RedisSink {
             let found: String = connection
                 .query(redis::cmd("TYPE").arg(&key))
                 .await
-                .map_err(|error| unavailable(&error))?;
+                .map_err(|error| sink_error(&error))?;
             if found != "stream" && found != "none" {
-                return Err(SinkError::Config(format!(
+                return Err(SinkError::config(format!(
                     "key `{key}` holds a {found}, not a stream: choose another `prefix` or remove the key"
                 )));
             }
@@ -132,7 +121,7 @@ impl RedisSink {
                 connection
                     .query::<String>(&load)
                     .await
-                    .map_err(|error| unavailable(&error))?;
+                    .map_err(|error| sink_error(&error))?;
             }
         }
         Ok(())
@@ -150,7 +139,7 @@ impl Sink for RedisSink {
             .connection
             .get_or_try_init(|| RedisConnection::connect(&self.target))
             .await
-            .map_err(|error| self.masked(unavailable(&error)))?;
+            .map_err(|error| self.masked(sink_error(&error)))?;
         self.check_server(connection)
             .await
             .map_err(|error| self.masked(error))?;
@@ -192,15 +181,6 @@ impl Sink for RedisSink {
             expiration_ms: i64::try_from(self.expiration.as_millis()).unwrap_or(i64::MAX),
         };
         expirer.expire(now).await
-    }
-}
-
-pub(crate) fn unavailable(error: &redis::RedisError) -> SinkError {
-    match classify(error) {
-        Failure::Refused { reason, .. } | Failure::Unavailable(reason) => {
-            SinkError::Unavailable(reason)
-        }
-        Failure::NoScript => SinkError::Unavailable(error.to_string()),
     }
 }
 

@@ -15,7 +15,7 @@ use redis::{Cmd, Value};
 use crate::{
     batch_order::BatchOrder,
     connection::RedisConnection,
-    errors::{classify, reply_failure, Failure},
+    error::{classify, reply_failure, Failure},
     layout::{type_field, KeyLayout},
     scripts::{ScriptCall, Scripts},
     validate::refusal,
@@ -329,7 +329,8 @@ fn blame(
     failures: &mut BTreeMap<usize, RecordFailure>,
 ) -> Result<bool, SinkError> {
     match failure {
-        Failure::Unavailable(reason) => Err(SinkError::Unavailable(reason.clone())),
+        Failure::Unavailable(reason) => Err(SinkError::unavailable(reason)),
+        Failure::Operator(reason) => Err(SinkError::operator(reason.clone())),
         Failure::NoScript => Ok(true),
         Failure::Refused { reason, retryable } => {
             for &index in indices {

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use serde_json::{Map, Value};
 use sqlx::Row;
 
-use crate::{sink::SqliteSink, writer::to_sink_error};
+use crate::{error::sink_error as to_sink_error, sink::SqliteSink};
 
 /// The one row of `last_alive` and of `fixer_lease`.
 const SERVER_ROW: &str = "server";

@@ -5,6 +5,7 @@
 mod active_entity_store;
 mod config;
 mod connect_options;
+mod error;
 mod schema;
 mod sink;
 mod writer;
@@ -22,6 +23,16 @@ fn build_sqlite_sink(context: &SinkContext) -> Result<Arc<dyn Sink>, SinkError> 
     Ok(Arc::new(SqliteSink::new(config)))
 }
 
+/// The sink run when the configuration names none: this file in the working directory.
+fn default_settings() -> analytics_core::registry::Mapping {
+    let mut settings = analytics_core::registry::Mapping::new();
+    settings.insert(
+        "path".into(),
+        analytics_core::config::DEFAULT_SQLITE_PATH.into(),
+    );
+    settings
+}
+
 analytics_core::inventory::submit! {
-    SinkFactory { kind: "sqlite", build: build_sqlite_sink }
+    SinkFactory::new("sqlite", build_sqlite_sink).default_sink(default_settings)
 }

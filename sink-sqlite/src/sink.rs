@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use sqlx::{sqlite::SqlitePoolOptions, SqlitePool};
 use tokio::sync::OnceCell;
 
-use crate::{config::SqliteConfig, connect_options::connect_options, schema, writer};
+use crate::{config::SqliteConfig, connect_options::connect_options, error, schema, writer};
 
 /// Records per batch when the configuration sets no `batch_size`: each commit rewrites
 /// every page its rows touched (the id index takes random keys, so nearly one page per
@@ -43,22 +43,18 @@ impl SqliteSink {
                     .filter(|p| !p.as_os_str().is_empty())
                 {
                     tokio::fs::create_dir_all(parent).await.map_err(|error| {
-                        SinkError::unavailable(format!(
-                            "cannot create folder {}: {error}",
-                            parent.display()
-                        ))
+                        let message = format!("cannot create folder {}: {error}", parent.display());
+                        SinkError::classified(error::io_class(&error), message, error.into())
                     })?;
                 }
-                let options = connect_options(&self.config.path).map_err(SinkError::unavailable)?;
+                let options = connect_options(&self.config.path).map_err(error::sink_error)?;
                 let pool = SqlitePoolOptions::new()
                     .max_connections(4)
                     .connect_with(options)
                     .await
                     .map_err(|error| {
-                        SinkError::unavailable(format!(
-                            "cannot open {}: {error}",
-                            self.config.path.display()
-                        ))
+                        let context = format!("cannot open {}", self.config.path.display());
+                        error::sink_error_in(&context, error)
                     })?;
                 tracing::info!(path = %absolute(&self.config.path).display(), "SQLite database opened");
                 Ok(pool)
@@ -79,10 +75,10 @@ impl Sink for SqliteSink {
             .await?
             .acquire()
             .await
-            .map_err(writer::to_sink_error)?;
+            .map_err(error::sink_error)?;
         schema::migrate(&mut connection)
             .await
-            .map_err(writer::to_sink_error)
+            .map_err(error::sink_error)
     }
 
     async fn send_batch(&self, batch: &Batch) -> Result<(), SinkError> {
@@ -91,11 +87,11 @@ impl Sink for SqliteSink {
             .await?
             .begin()
             .await
-            .map_err(writer::to_sink_error)?;
+            .map_err(error::sink_error)?;
         let failures = writer::write_batch(&mut transaction, batch)
             .await
-            .map_err(writer::to_sink_error)?;
-        transaction.commit().await.map_err(writer::to_sink_error)?;
+            .map_err(error::sink_error)?;
+        transaction.commit().await.map_err(error::sink_error)?;
         if failures.is_empty() {
             Ok(())
         } else {
@@ -125,7 +121,7 @@ impl Sink for SqliteSink {
                     .bind(EXPIRE_CHUNK)
                     .execute(pool)
                     .await
-                    .map_err(writer::to_sink_error)?
+                    .map_err(error::sink_error)?
                     .rows_affected();
                 removed += deleted;
                 if deleted < EXPIRE_CHUNK as u64 {

@@ -9,7 +9,7 @@ use std::{collections::HashSet, sync::Arc};
 use analytics_core::{
     active_entities::{net_active_entity_changes, ActiveEntityChanges},
     sink::RecordFailure,
-    Batch, Record, RecordKind, SinkError,
+    Batch, Record, RecordKind,
 };
 use sqlx::{
     query::QueryScalar,
@@ -166,9 +166,4 @@ async fn apply_active_changes(
             .await?;
     }
     Ok(())
-}
-
-/// Whether an error means "the database is not usable right now" (retry the batch).
-pub(crate) fn to_sink_error(error: sqlx::Error) -> SinkError {
-    SinkError::unavailable(error)
 }

@@ -159,12 +159,7 @@ fn build_sink(kind: &str, settings: &str) -> Result<Arc<dyn Sink>, String> {
     let factory = analytics_core::inventory::iter::<SinkFactory>()
         .find(|factory| factory.kind == kind)
         .ok_or_else(|| format!("sink type {kind} is not linked into the bench"))?;
-    let context = SinkContext {
-        name: format!("baseline-{kind}"),
-        settings,
-        expiration: EXPIRATION,
-        livekit_redis: None,
-    };
+    let context = SinkContext::new(format!("baseline-{kind}"), settings, EXPIRATION);
     (factory.build)(&context).map_err(|error| format!("{kind}: {error}"))
 }
 

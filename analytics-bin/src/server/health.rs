@@ -1,4 +1,5 @@
-//! `GET /healthz` (alive), `GET /readyz` (every sink initialised) and `GET /metrics`.
+//! `GET /healthz` (alive), `GET /readyz` (every sink initialised, no sink waiting for an
+//! operator) and `GET /metrics`.
 
 use axum::{extract::State, http::StatusCode, response::IntoResponse, Json};
 use serde_json::json;
@@ -9,7 +10,10 @@ pub async fn healthz() -> &'static str {
     "ok\n"
 }
 
-/// 200 when every sink is initialised; 503 naming the sinks that are not.
+/// 200 when every sink is initialised and none has an unresolved operator problem; 503
+/// naming the sinks that are not ready and, under `problems`, each operator problem
+/// (`{sink, class, error}`: permission, authentication, schema, settings) until the sink
+/// writes again.
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let not_ready: Vec<String> = state
         .pipeline
@@ -18,12 +22,20 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         .filter(|(_, ready)| !ready)
         .map(|(name, _)| name)
         .collect();
-    if not_ready.is_empty() {
+    let problems: Vec<_> = state
+        .pipeline
+        .problems()
+        .into_iter()
+        .map(|(sink, problem)| {
+            json!({ "sink": sink, "class": problem.class.as_str(), "error": problem.error })
+        })
+        .collect();
+    if not_ready.is_empty() && problems.is_empty() {
         (StatusCode::OK, Json(json!({ "ready": true })))
     } else {
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "ready": false, "not_ready": not_ready })),
+            Json(json!({ "ready": false, "not_ready": not_ready, "problems": problems })),
         )
     }
 }

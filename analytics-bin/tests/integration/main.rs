@@ -34,6 +34,7 @@ mod queue_full;
 mod readiness;
 mod secrets_masked;
 mod simulate_cli;
+mod sink_operator_errors;
 mod slow_connections;
 mod webhook_bad_input;
 mod webhook_lifecycle;

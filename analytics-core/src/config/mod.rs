@@ -6,6 +6,8 @@ mod http;
 mod mask;
 mod sinks;
 #[cfg(test)]
+mod test_sinks;
+#[cfg(test)]
 mod tests;
 
 use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, time::Duration};

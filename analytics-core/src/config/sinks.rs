@@ -1,9 +1,11 @@
-//! Which sinks a configuration asks for: `sinks:` entries, the seed's lone `mongo_url`, or
-//! the SQLite default when nothing is configured.
+//! Which sinks a configuration asks for: `sinks:` entries, a legacy key a sink kind
+//! registered (the seed's lone `mongo_url`), or the registered default sink when nothing is
+//! configured.
 
 use serde_norway::{Mapping, Value};
 
 use super::{AnalyticsConfig, ConfigError, LivekitConfig};
+use crate::registry::SinkFactory;
 
 /// Records per write of a sink whose batch size nothing sets.
 pub const DEFAULT_BATCH_SIZE: usize = 1000;
@@ -45,33 +47,70 @@ impl LivekitConfig {
                 settings,
             });
         }
-        if let Some(url) = &analytics.mongo_url {
-            if specs.iter().any(|spec| spec.kind == "mongo") {
-                return Err(ConfigError::Invalid(
-                    "openvidu.analytics.mongo_url and sinks.mongo both configure MongoDB: keep one"
-                        .into(),
-                ));
+        for factory in inventory::iter::<SinkFactory>() {
+            if let Some(spec) = legacy_spec(factory, analytics, &specs)? {
+                specs.push(spec);
             }
-            let mut settings = Mapping::new();
-            settings.insert("url".into(), url.clone().into());
-            settings.insert("database".into(), analytics.database.clone().into());
-            specs.push(SinkSpec {
-                name: "mongo".into(),
-                kind: "mongo".into(),
-                settings,
-            });
+        }
+        if analytics.mongo_url.is_some() && !legacy_key_compiled_in("mongo_url") {
+            return Err(ConfigError::Invalid(
+                "openvidu.analytics.mongo_url is set, but no sink compiled into this binary reads it"
+                    .into(),
+            ));
         }
         if specs.is_empty() {
-            let mut settings = Mapping::new();
-            settings.insert("path".into(), DEFAULT_SQLITE_PATH.into());
-            specs.push(SinkSpec {
-                name: "sqlite".into(),
-                kind: "sqlite".into(),
-                settings,
-            });
+            specs.push(default_spec()?);
         }
         Ok(specs)
     }
+}
+
+/// The sink a legacy key of `factory` configures, if the key is set; an error if `sinks:`
+/// configures the same kind too.
+fn legacy_spec(
+    factory: &SinkFactory,
+    analytics: &AnalyticsConfig,
+    specs: &[SinkSpec],
+) -> Result<Option<SinkSpec>, ConfigError> {
+    let Some(legacy) = &factory.legacy_key else {
+        return Ok(None);
+    };
+    let Some(settings) = (legacy.settings)(analytics) else {
+        return Ok(None);
+    };
+    if specs.iter().any(|spec| spec.kind == factory.kind) {
+        return Err(ConfigError::Invalid(format!(
+            "openvidu.analytics.{} and sinks.{} both configure the {} sink: keep one",
+            legacy.key, factory.kind, factory.kind
+        )));
+    }
+    Ok(Some(SinkSpec {
+        name: factory.kind.into(),
+        kind: factory.kind.into(),
+        settings,
+    }))
+}
+
+fn legacy_key_compiled_in(key: &str) -> bool {
+    inventory::iter::<SinkFactory>()
+        .any(|factory| factory.legacy_key.as_ref().is_some_and(|l| l.key == key))
+}
+
+/// The registered default sink (the first kind by name, should several claim it).
+fn default_spec() -> Result<SinkSpec, ConfigError> {
+    inventory::iter::<SinkFactory>()
+        .filter_map(|factory| factory.default_settings.map(|settings| (factory.kind, settings)))
+        .min_by_key(|(kind, _)| *kind)
+        .map(|(kind, settings)| SinkSpec {
+            name: kind.into(),
+            kind: kind.into(),
+            settings: settings(),
+        })
+        .ok_or_else(|| {
+            ConfigError::Invalid(
+                "openvidu.analytics.sinks names no sink, and no default sink is compiled into this binary".into(),
+            )
+        })
 }
 
 impl AnalyticsConfig {

@@ -28,9 +28,18 @@ use super::{
 use crate::{
     livekit_helper::{LivekitHelper, LivekitHelperError},
     record::{Batch, Record},
-    sink::{FixReport, Sink, SinkError},
+    sink::{Sink, SinkError},
     Entity,
 };
+
+/// What a run of the fixer stored or dropped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FixReport {
+    /// Synthetic close events stored, per entity.
+    pub closed: Vec<(Entity, u64)>,
+    /// Synthetic close events dropped because the real close event arrived.
+    pub superseded: u64,
+}
 
 /// A synthetic close event waiting for the next run.
 #[derive(Debug, Clone)]
@@ -47,7 +56,7 @@ pub enum FixOutcome {
     Ran { report: FixReport, held: usize },
     /// Another instance holds the fixer lease of this sink's database.
     NotLeader,
-    /// The sink has no fixer.
+    /// The sink has no active-entity store to fix.
     Unsupported,
 }
 
@@ -104,21 +113,16 @@ impl ActiveEntityFixer {
     }
 
     /// One run on `sink` with LiveKit's state `alive` (the service reads it once per period
-    /// for every sink). A sink without an [`ActiveEntityStore`] runs its own
-    /// [`Sink::fix_active_entities`] with `livekit`.
+    /// for every sink). A sink without an [`ActiveEntityStore`] is [`FixOutcome::Unsupported`].
     pub async fn run_on_view(
         &self,
         sink: &dyn Sink,
-        livekit: &dyn LivekitHelper,
+        _livekit: &dyn LivekitHelper,
         alive: &LivekitView,
     ) -> Result<FixOutcome, FixerError> {
         let seen_at = alive.read_at();
         let Some(store) = sink.active_entity_store() else {
-            return match sink.fix_active_entities(livekit).await {
-                Ok(report) => Ok(FixOutcome::Ran { report, held: 0 }),
-                Err(SinkError::Unsupported(_)) => Ok(FixOutcome::Unsupported),
-                Err(error) => Err(error.into()),
-            };
+            return Ok(FixOutcome::Unsupported);
         };
         if !store.acquire_lease(&self.holder, self.lease_ttl).await? {
             // What this instance held is the leader's business now.
@@ -305,14 +309,12 @@ mod tests {
     use super::{ActiveEntityFixer, FixOutcome};
     use crate::{
         livekit_helper::{ActiveEntities, LivekitHelper, LivekitHelperError},
-        sink::{FixReport, Sink, SinkError},
-        Batch, Entity,
+        sink::{Sink, SinkError},
+        Batch,
     };
 
-    /// A sink without an active-entity store, with or without a fixer of its own.
-    struct StorelessSink {
-        own_fixer: bool,
-    }
+    /// A sink without an active-entity store.
+    struct StorelessSink;
 
     #[async_trait]
     impl Sink for StorelessSink {
@@ -325,16 +327,6 @@ mod tests {
         }
         async fn send_batch(&self, _: &Batch) -> Result<(), SinkError> {
             Ok(())
-        }
-        async fn fix_active_entities(&self, _: &dyn LivekitHelper) -> Result<FixReport, SinkError> {
-            if self.own_fixer {
-                Ok(FixReport {
-                    closed: vec![(Entity::Room, 1)],
-                    superseded: 0,
-                })
-            } else {
-                Err(SinkError::Unsupported("active-entities fixer"))
-            }
         }
     }
 
@@ -372,23 +364,11 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_sink_without_a_store_or_fixer_is_unsupported() {
+    async fn a_sink_without_a_store_is_unsupported() {
         let outcome = fixer()
-            .run(&StorelessSink { own_fixer: false }, &EmptyLivekit)
+            .run(&StorelessSink, &EmptyLivekit)
             .await
             .expect("no error");
         assert_eq!(outcome, FixOutcome::Unsupported);
-    }
-
-    #[tokio::test]
-    async fn a_sink_with_a_fixer_of_its_own_runs_it() {
-        let outcome = fixer()
-            .run(&StorelessSink { own_fixer: true }, &EmptyLivekit)
-            .await
-            .expect("no error");
-        let FixOutcome::Ran { report, held } = outcome else {
-            panic!("ran: {outcome:?}");
-        };
-        assert_eq!((report.closed, held), (vec![(Entity::Room, 1)], 0));
     }
 }

@@ -9,7 +9,7 @@ mod livekit_view;
 mod store;
 mod synthetic;
 
-pub use active_entity_fixer::{ActiveEntityFixer, FixOutcome, FixerError};
+pub use active_entity_fixer::{ActiveEntityFixer, FixOutcome, FixReport, FixerError};
 pub use from_document::{event_from_document, ReadBackError};
 pub use livekit_view::LivekitView;
 pub use store::{ActiveEntityStore, StoredActiveEntity};

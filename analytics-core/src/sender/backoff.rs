@@ -27,6 +27,12 @@ impl Backoff {
         capped.mul_f64(rand::rng().random_range(0.5..=1.0))
     }
 
+    /// The capped delay, jittered like the others: the pace of retries that should not
+    /// press the database (an error a person must fix).
+    pub fn slowest_delay(&self) -> Duration {
+        self.max.mul_f64(rand::rng().random_range(0.5..=1.0))
+    }
+
     /// Start again from the first delay (after a success).
     pub fn reset(&mut self) {
         self.attempt = 0;

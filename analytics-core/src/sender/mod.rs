@@ -7,6 +7,9 @@ mod backoff;
 mod deadline_tests;
 #[cfg(test)]
 mod in_flight_tests;
+#[cfg(test)]
+mod operator_tests;
+mod problem;
 pub(crate) mod queue;
 pub(crate) mod sink_queue;
 #[cfg(test)]
@@ -25,12 +28,14 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 pub use backoff::Backoff;
+use problem::ProblemSlot;
+pub use problem::SinkProblem;
 use sink_queue::SinkQueue;
 
 use crate::{
     metrics::Metrics,
     record::{Batch, Record, RecordKind},
-    sink::{Sink, SinkError},
+    sink::{RecordFailure, Sink, SinkError},
 };
 
 /// Resolves once the shutdown deadline is set and has passed (never before shutdown).
@@ -85,6 +90,7 @@ pub struct AnalyticsSender {
     settings: SenderSettings,
     queue: SinkQueue,
     ready: AtomicBool,
+    problem: ProblemSlot,
     metrics: Arc<Metrics>,
     written: AtomicU64,
     refused: AtomicU64,
@@ -104,6 +110,7 @@ impl AnalyticsSender {
             sink,
             settings,
             ready: AtomicBool::new(false),
+            problem: ProblemSlot::default(),
             metrics,
             written: AtomicU64::new(0),
             refused: AtomicU64::new(0),
@@ -123,6 +130,12 @@ impl AnalyticsSender {
     /// Whether the sink has been initialised.
     pub fn is_ready(&self) -> bool {
         self.ready.load(Ordering::Acquire)
+    }
+
+    /// The operator error (permission, authentication, schema, settings) the sink has had
+    /// since it last wrote or initialised, if any.
+    pub fn problem(&self) -> Option<SinkProblem> {
+        self.problem.get()
     }
 
     /// Records queued or being written.
@@ -184,12 +197,19 @@ impl AnalyticsSender {
             match initialized {
                 Ok(()) => {
                     self.ready.store(true, Ordering::Release);
+                    self.resolve_problem();
                     tracing::info!(sink = %self.name, "sink initialised");
                 }
                 Err(error) => {
-                    tracing::warn!(sink = %self.name, error = %error, "sink not ready; will retry");
+                    let delay = if error.is_retryable() {
+                        tracing::warn!(sink = %self.name, error = %error, "sink not ready; will retry");
+                        backoff.next_delay()
+                    } else {
+                        self.report_operator_error(&error, "sink cannot initialise");
+                        self.operator_delay()
+                    };
                     tokio::select! {
-                        _ = tokio::time::sleep(backoff.next_delay()) => {}
+                        _ = tokio::time::sleep(delay) => {}
                         _ = shutdown.cancelled() => return self.report_unwritten(),
                     }
                 }
@@ -330,58 +350,31 @@ impl AnalyticsSender {
             let result = self.sink.send_batch(&batch).await;
             self.metrics
                 .batch_seconds(&self.name, started.elapsed().as_secs_f64());
-            let retry = match result {
+            let (retry, delay) = match result {
                 Ok(()) => {
                     self.finish(&batch);
                     return true;
                 }
                 Err(SinkError::Records(failures)) => {
                     self.metrics.sink_error(&self.name);
-                    let mut retry = Vec::new();
-                    let mut failed = vec![false; batch.len()];
-                    for failure in &failures {
-                        let Some(record) = batch.get(failure.index) else {
-                            continue;
-                        };
-                        failed[failure.index] = true;
-                        if failure.retryable {
-                            retry.push(record.clone());
-                        } else {
-                            tracing::error!(sink = %self.name, record = %record.id, reason = %failure.reason, "record refused by the database; dropped");
-                            self.metrics.dropped(&self.name, "rejected", 1);
-                            self.refused.fetch_add(1, Ordering::Relaxed);
-                        }
+                    match self.settle_failures(&batch, &failures) {
+                        Some(retry) => (retry, backoff.next_delay()),
+                        None => return true,
                     }
-                    let written: Vec<_> = batch
-                        .iter()
-                        .zip(&failed)
-                        .filter(|(_, failed)| !**failed)
-                        .map(|(record, _)| record.clone())
-                        .collect();
-                    let refused: Vec<_> = failures
-                        .iter()
-                        .filter(|f| !f.retryable)
-                        .filter_map(|f| batch.get(f.index).cloned())
-                        .collect();
-                    self.count_written(&written);
-                    self.queue.settle(&written);
-                    self.queue.settle(&refused);
-                    if retry.is_empty() {
-                        self.queue.batch_done(&self.name);
-                        self.report_queue();
-                        return true;
-                    }
-                    Batch::new(retry)
+                }
+                Err(error) if error.is_retryable() => {
+                    self.metrics.sink_error(&self.name);
+                    tracing::warn!(sink = %self.name, records = batch.len(), error = %error, "batch write failed; will retry");
+                    (batch, backoff.next_delay())
                 }
                 Err(error) => {
                     self.metrics.sink_error(&self.name);
-                    tracing::warn!(sink = %self.name, records = batch.len(), error = %error, "batch write failed; will retry");
-                    batch
+                    self.report_operator_error(&error, "batch write refused; will retry slowly");
+                    (batch, self.operator_delay())
                 }
             };
             batch = retry;
             self.metrics.sink_retry(&self.name);
-            let delay = backoff.next_delay();
             if shutdown.is_cancelled() {
                 let past_deadline =
                     (*deadline.borrow()).is_some_and(|stop_at| Instant::now() + delay >= stop_at);
@@ -395,8 +388,70 @@ impl AnalyticsSender {
         }
     }
 
+    /// Settles the records of a batch the sink wrote in part: written and refused ones
+    /// leave the queue. Returns the records to retry, or `None` when none are left.
+    fn settle_failures(&self, batch: &Batch, failures: &[RecordFailure]) -> Option<Batch> {
+        self.resolve_problem();
+        let mut retry = Vec::new();
+        let mut failed = vec![false; batch.len()];
+        for failure in failures {
+            let Some(record) = batch.get(failure.index) else {
+                continue;
+            };
+            failed[failure.index] = true;
+            if failure.retryable {
+                retry.push(record.clone());
+            } else {
+                tracing::error!(sink = %self.name, record = %record.id, reason = %failure.reason, "record refused by the database; dropped");
+                self.metrics.dropped(&self.name, "rejected", 1);
+                self.refused.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        let written: Vec<_> = batch
+            .iter()
+            .zip(&failed)
+            .filter(|(_, failed)| !**failed)
+            .map(|(record, _)| record.clone())
+            .collect();
+        let refused: Vec<_> = failures
+            .iter()
+            .filter(|f| !f.retryable)
+            .filter_map(|f| batch.get(f.index).cloned())
+            .collect();
+        self.count_written(&written);
+        self.queue.settle(&written);
+        self.queue.settle(&refused);
+        if retry.is_empty() {
+            self.queue.batch_done(&self.name);
+            self.report_queue();
+            return None;
+        }
+        Some(Batch::new(retry))
+    }
+
+    /// An error retrying will not fix by itself (permission, authentication, schema,
+    /// settings): logged, counted and kept for `/readyz` until the sink writes again.
+    fn report_operator_error(&self, error: &SinkError, what: &str) {
+        self.metrics.sink_operator_error(&self.name);
+        self.problem.set(error);
+        tracing::error!(sink = %self.name, class = %error.class(), error = %error, "{what}: the sink needs an operator");
+    }
+
+    fn resolve_problem(&self) {
+        if self.problem.clear() {
+            tracing::info!(sink = %self.name, "sink problem resolved");
+        }
+    }
+
+    /// The pace of retries after an operator error: the slowest backoff step at once —
+    /// someone may fix the grants meanwhile, but pressing the database will not help.
+    fn operator_delay(&self) -> Duration {
+        Backoff::new(self.settings.max_retry_backoff).slowest_delay()
+    }
+
     /// Counts a fully written batch and frees its room in the queue.
     fn finish(&self, batch: &Batch) {
+        self.resolve_problem();
         self.count_written(batch);
         self.queue.settle(batch);
         self.queue.batch_done(&self.name);

@@ -16,8 +16,7 @@ use async_trait::async_trait;
 use crate::{
     config::{AnalyticsConfig, BufferConfig, WhenFull},
     sink::RecordFailure,
-    testkit_records, Admission, Batch, FixReport, LivekitHelper, Metrics, Pipeline, Record, Sink,
-    SinkError,
+    testkit_records, Admission, Batch, Metrics, Pipeline, Record, Sink, SinkError,
 };
 
 /// Stores ids in memory; fails the first `unavailable_for` writes, refuses ids in `refuse`.
@@ -76,10 +75,6 @@ impl Sink for MemorySink {
         } else {
             Err(SinkError::Records(failures))
         }
-    }
-
-    async fn fix_active_entities(&self, _: &dyn LivekitHelper) -> Result<FixReport, SinkError> {
-        Ok(FixReport::default())
     }
 }
 

@@ -36,12 +36,7 @@ pub fn registered_sink(url: &str, database: &str) -> Arc<dyn Sink> {
     let mut settings = serde_norway::Mapping::new();
     settings.insert("url".into(), url.into());
     settings.insert("database".into(), database.into());
-    let context = SinkContext {
-        name: "mongo".into(),
-        settings,
-        expiration: Duration::from_secs(3600),
-        livekit_redis: None,
-    };
+    let context = SinkContext::new("mongo", settings, Duration::from_secs(3600));
     (factory.build)(&context).expect("mongo sink builds without touching the network")
 }
 

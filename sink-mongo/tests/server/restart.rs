@@ -119,7 +119,7 @@ async fn server_restart_mid_run_loses_nothing() {
 
     server.kill();
     match sink.send_batch(&batch(&during)).await {
-        Err(error @ SinkError::Unavailable(_)) => assert!(error.is_retryable()),
+        Err(error @ SinkError::Unavailable { .. }) => assert!(error.is_retryable()),
         other => panic!("a batch sent while the server is down is unavailable, got {other:?}"),
     }
 
@@ -128,7 +128,9 @@ async fn server_restart_mid_run_loses_nothing() {
     loop {
         match sink.send_batch(&batch(&during)).await {
             Ok(()) => break,
-            Err(SinkError::Unavailable(reason)) if Instant::now() < deadline => {
+            Err(SinkError::Unavailable {
+                message: reason, ..
+            }) if Instant::now() < deadline => {
                 eprintln!("still unavailable after restart: {reason}");
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }

@@ -61,7 +61,9 @@ async fn building_does_not_connect_and_a_down_server_is_unavailable() {
     };
     let sink = PostgresSink::new("postgres", &config).expect("built without a server");
     match sink.initialize().await {
-        Err(SinkError::Unavailable(reason)) => {
+        Err(SinkError::Unavailable {
+            message: reason, ..
+        }) => {
             assert!(!reason.contains("hunter2"), "password leaked: {reason}");
         }
         other => panic!("initialize against a down server must be Unavailable, got {other:?}"),
@@ -70,7 +72,7 @@ async fn building_does_not_connect_and_a_down_server_is_unavailable() {
     let batch = batch_of(&stats(3, now, now, Duration::from_secs(60)));
     assert!(matches!(
         sink.send_batch(&batch).await,
-        Err(SinkError::Unavailable(_))
+        Err(SinkError::Unavailable { .. })
     ));
 }
 
@@ -85,12 +87,12 @@ async fn invalid_settings_are_config_errors() {
     };
     assert!(matches!(
         PostgresSink::new("postgres", &config),
-        Err(SinkError::Config(_))
+        Err(SinkError::Config { .. })
     ));
     config.schema = "openvidu".into();
     config.url = "mysql://localhost/db".into();
     assert!(matches!(
         PostgresSink::new("postgres", &config),
-        Err(SinkError::Config(_))
+        Err(SinkError::Config { .. })
     ));
 }

@@ -8,5 +8,5 @@ mod expiry;
 mod long_identifiers;
 mod migrations;
 mod reconnect;
-mod support;
+pub(crate) mod support;
 mod writes;

@@ -83,7 +83,7 @@ async fn dropped_connections_lose_nothing() {
     assert_eq!(terminate(&schema, &application).await, 2);
     lock.rollback().await.expect("released");
     match handle.await.expect("task ran") {
-        Err(error @ SinkError::Unavailable(_)) => assert!(error.is_retryable()),
+        Err(error @ SinkError::Unavailable { .. }) => assert!(error.is_retryable()),
         other => panic!("a dropped connection must be Unavailable, got {other:?}"),
     }
 
@@ -93,7 +93,7 @@ async fn dropped_connections_lose_nothing() {
         attempts += 1;
         match sink.send_batch(&batch).await {
             Ok(()) => break,
-            Err(SinkError::Unavailable(_)) if attempts < 10 => {
+            Err(SinkError::Unavailable { .. }) if attempts < 10 => {
                 tokio::time::sleep(Duration::from_millis(100)).await
             }
             Err(error) => panic!("retry failed: {error}"),
@@ -144,7 +144,7 @@ async fn a_schema_dropped_under_the_running_sink_is_set_up_again() {
         .await
         .expect("dropped");
     match sink.send_batch(&batch_of(&records)).await {
-        Err(error @ SinkError::Unavailable(_)) => {
+        Err(error @ SinkError::Unavailable { .. }) => {
             assert!(error.to_string().contains("set up again"), "{error}")
         }
         other => panic!("a missing table must be retried after set-up, got {other:?}"),

@@ -6,7 +6,7 @@ use std::{collections::BTreeSet, sync::Arc, time::Duration};
 use analytics_core::{
     samples,
     testkit::{run_sink_compliance, server_url, ComplianceTarget, StoreProbe},
-    RecordKind, RedisConfig, SinkContext,
+    LivekitConfig, RecordKind, RedisConfig, SinkContext,
 };
 use sink_redis::build_redis_sink;
 
@@ -118,15 +118,15 @@ async fn without_an_address_livekit_redis_section_is_used() {
     let prefix = unique_prefix("livekit-section");
     let settings: serde_norway::Mapping =
         serde_norway::from_str(&format!("{{prefix: '{prefix}'}}")).expect("YAML");
-    let context = SinkContext {
-        name: "redis".to_owned(),
-        settings,
-        expiration: Duration::from_secs(60),
-        livekit_redis: Some(RedisConfig {
+    let livekit = LivekitConfig {
+        redis: Some(RedisConfig {
             address,
             ..RedisConfig::default()
         }),
+        ..LivekitConfig::default()
     };
+    let context = SinkContext::new("redis", settings, Duration::from_secs(60))
+        .with_livekit(std::sync::Arc::new(livekit));
     let sink = build_redis_sink(&context).expect("builds");
     sink.initialize()
         .await

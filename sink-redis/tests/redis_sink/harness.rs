@@ -37,12 +37,7 @@ pub fn unique_prefix(test: &str) -> String {
 pub fn build_sink(settings_yaml: &str) -> Arc<dyn Sink> {
     let settings: serde_norway::Mapping =
         serde_norway::from_str(settings_yaml).expect("settings YAML");
-    let context = SinkContext {
-        name: "redis".to_owned(),
-        settings,
-        expiration: EXPIRATION,
-        livekit_redis: None,
-    };
+    let context = SinkContext::new("redis", settings, EXPIRATION);
     build_redis_sink(&context).expect("sink builds")
 }
 

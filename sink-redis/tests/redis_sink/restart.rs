@@ -62,7 +62,7 @@ async fn redis_restart_mid_run_loses_nothing() {
                 loop {
                     match sink.send_batch(&batch).await {
                         Ok(()) => break,
-                        Err(error @ SinkError::Unavailable(_)) => {
+                        Err(error @ SinkError::Unavailable { .. }) => {
                             attempt += 1;
                             retries.fetch_add(1, Ordering::Relaxed);
                             assert!(

@@ -187,33 +187,8 @@ impl AnalyticsSender {
         shutdown: CancellationToken,
         deadline: watch::Receiver<Option<Instant>>,
     ) -> SenderReport {
-        let mut backoff = Backoff::new(self.settings.max_retry_backoff);
-        while !self.is_ready() {
-            // A database that does not answer must not hold the process past its deadline.
-            let initialized = tokio::select! {
-                result = self.sink.initialize() => result,
-                _ = deadline_passed(&deadline) => return self.report_unwritten(),
-            };
-            match initialized {
-                Ok(()) => {
-                    self.ready.store(true, Ordering::Release);
-                    self.resolve_problem();
-                    tracing::info!(sink = %self.name, "sink initialised");
-                }
-                Err(error) => {
-                    let delay = if error.is_retryable() {
-                        tracing::warn!(sink = %self.name, error = %error, "sink not ready; will retry");
-                        backoff.next_delay()
-                    } else {
-                        self.report_operator_error(&error, "sink cannot initialise");
-                        self.operator_delay()
-                    };
-                    tokio::select! {
-                        _ = tokio::time::sleep(delay) => {}
-                        _ = shutdown.cancelled() => return self.report_unwritten(),
-                    }
-                }
-            }
+        if !self.initialize_with_retry(&shutdown, &deadline).await {
+            return self.report_unwritten();
         }
         // The first write comes one interval after start, not at once: records that arrive
         // while a slow sink initialises wait for the interval like any others.
@@ -272,6 +247,44 @@ impl AnalyticsSender {
             tracing::warn!(sink = %self.name, "shutdown deadline passed while closing the sink");
         }
         self.report_unwritten()
+    }
+
+    /// Initialises the sink, retrying with backoff (an error a person must fix at the
+    /// slowest pace). Returns false when shutdown or its deadline came first.
+    async fn initialize_with_retry(
+        &self,
+        shutdown: &CancellationToken,
+        deadline: &watch::Receiver<Option<Instant>>,
+    ) -> bool {
+        let mut backoff = Backoff::new(self.settings.max_retry_backoff);
+        while !self.is_ready() {
+            // A database that does not answer must not hold the process past its deadline.
+            let initialized = tokio::select! {
+                result = self.sink.initialize() => result,
+                _ = deadline_passed(deadline) => return false,
+            };
+            match initialized {
+                Ok(()) => {
+                    self.ready.store(true, Ordering::Release);
+                    self.resolve_problem();
+                    tracing::info!(sink = %self.name, "sink initialised");
+                }
+                Err(error) => {
+                    let delay = if error.is_retryable() {
+                        tracing::warn!(sink = %self.name, error = %error, "sink not ready; will retry");
+                        backoff.next_delay()
+                    } else {
+                        self.report_operator_error(&error, "sink cannot initialise");
+                        self.operator_delay()
+                    };
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        _ = shutdown.cancelled() => return false,
+                    }
+                }
+            }
+        }
+        true
     }
 
     fn report_unwritten(&self) -> SenderReport {

@@ -86,3 +86,52 @@ async fn a_permission_error_is_reported_retried_slowly_and_cleared_by_the_next_w
     assert!(pipeline.problems().is_empty());
     assert_eq!(pipeline.shutdown().await.unwritten(), 0);
 }
+
+/// Cannot set itself up until `granted`.
+#[derive(Default)]
+struct UnconfiguredSink {
+    granted: AtomicBool,
+}
+
+#[async_trait]
+impl Sink for UnconfiguredSink {
+    fn capabilities(&self) -> crate::Capabilities {
+        crate::Capabilities::APPEND_ONLY
+    }
+
+    async fn initialize(&self) -> Result<(), SinkError> {
+        if self.granted.load(Ordering::SeqCst) {
+            Ok(())
+        } else {
+            Err(SinkError::operator("permission denied for schema openvidu"))
+        }
+    }
+
+    async fn send_batch(&self, _: &Batch) -> Result<(), SinkError> {
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_set_up_refused_for_permission_is_a_problem_until_the_sink_initialises() {
+    let sink = Arc::new(UnconfiguredSink::default());
+    let config = AnalyticsConfig {
+        max_retry_backoff: Duration::from_secs(2),
+        ..Default::default()
+    };
+    let pipeline = Pipeline::start(
+        vec![("schema".into(), sink.clone())],
+        &config,
+        Arc::new(Metrics::new()),
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(pipeline.readiness(), vec![("schema".to_owned(), false)]);
+    let problems = pipeline.problems();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].1.class, RetryClass::Operator);
+    sink.granted.store(true, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(pipeline.readiness(), vec![("schema".to_owned(), true)]);
+    assert!(pipeline.problems().is_empty());
+    assert_eq!(pipeline.shutdown().await.unwritten(), 0);
+}

@@ -1,5 +1,5 @@
 //! [`Error`]: why a command failed. `main` is the one place that reports it (`error: ...` on
-//! stderr, and in the log) and exits 1; the messages say what to do.
+//! stderr, and in the log for the service and replay) and exits 1.
 
 use std::{io, net::SocketAddr, path::PathBuf};
 

@@ -16,7 +16,11 @@ fn main() -> ExitCode {
     match run(&cli) {
         Ok(code) => code,
         Err(error) => {
-            tracing::error!("{error}");
+            // The service and replay run long and their log is collected: the failure goes
+            // there too. One-shot commands only print it.
+            if matches!(cli.command, None | Some(Command::Replay(_))) {
+                tracing::error!("{error}");
+            }
             eprintln!("error: {error}");
             ExitCode::FAILURE
         }

@@ -39,6 +39,14 @@ pub fn classify(error: &RedisError) -> Failure {
     }
 }
 
+/// Whether a record the append script refused may be stored on a later try. The script
+/// hands back the server's error for that record as text, whose first word is the same error
+/// code [`RedisError::code`] reads; a key of another type where ours should be
+/// (`WRONGTYPE`) will not change by itself.
+pub fn refused_status_is_retryable(reason: &str) -> bool {
+    reason.split_whitespace().next() != Some("WRONGTYPE")
+}
+
 /// The failure in one reply, if it is an error.
 pub fn reply_failure(reply: &Value) -> Option<Failure> {
     match reply {
@@ -118,6 +126,10 @@ mod tests {
             })
         ));
         assert_eq!(reply_failure(&Value::Okay), None);
+        assert!(!refused_status_is_retryable(
+            "WRONGTYPE Operation against a key holding the wrong kind of value"
+        ));
+        assert!(refused_status_is_retryable("OOM command not allowed"));
     }
 
     /// A user of its own on the test server that may only PING; the URL logs in as it with

@@ -15,7 +15,7 @@ use redis::{Cmd, Value};
 use crate::{
     batch_order::BatchOrder,
     connection::RedisConnection,
-    error::{classify, reply_failure, Failure},
+    error::{classify, refused_status_is_retryable, reply_failure, Failure},
     layout::{type_field, KeyLayout},
     scripts::{ScriptCall, Scripts},
     validate::refusal,
@@ -362,7 +362,7 @@ fn read_append_statuses(
             Some(status) if status.starts_with('=') => summary.duplicates += 1,
             Some(status) => {
                 let reason = status.strip_prefix('!').unwrap_or(status);
-                let retryable = !reason.starts_with("WRONGTYPE");
+                let retryable = refused_status_is_retryable(reason);
                 failures.insert(index, failure_of(index, retryable, reason));
             }
             None => {

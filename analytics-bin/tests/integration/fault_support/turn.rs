@@ -1,6 +1,8 @@
-//! One heavy fault test at a time across test processes (nextest runs every test in a
-//! process of its own): they load the same shared servers, and their timing assertions
-//! (a sink never stalls, a shutdown deadline) assume no other heavy fault test runs beside.
+//! One heavy fault test at a time, whoever runs them: they load the same shared servers, and
+//! their timing assertions (a sink never stalls, a shutdown deadline) assume no other heavy
+//! fault test runs beside. nextest already runs them one at a time (test group `heavy` in
+//! `.config/nextest.toml`); this turn also holds under `cargo test` (threads of one process)
+//! and across concurrent test runs.
 
 use std::{
     os::{linux::net::SocketAddrExt, unix::net::SocketAddr, unix::net::UnixListener},

@@ -153,80 +153,11 @@ impl ActiveEntityFixer {
         held: &mut Vec<HeldClose>,
         report: &mut FixReport,
     ) -> Result<(), SinkError> {
-        let mut to_write = Vec::new();
-        let mut unknown = Vec::new();
-        while let Some(close) = held.pop() {
-            let active = &close.active;
-            if !alive.knows(active.entity) {
-                unknown.push(close);
-                continue;
-            }
-            let checked = match store.has_close_event(active.entity, &active.id).await {
-                Ok(true) => store.remove_active(active).await.map(|()| {
-                    report.superseded += 1;
-                }),
-                Ok(false) => {
-                    if !alive.has(active.entity, &active.id) {
-                        to_write.push(close.clone());
-                    }
-                    Ok(())
-                }
-                Err(error) => Err(error),
-            };
-            if let Err(error) = checked {
-                held.push(close);
-                held.extend(to_write);
-                held.extend(unknown);
-                return Err(error);
-            }
-        }
-        // Kept, unchecked, until LiveKit can list their kind again.
-        held.extend(unknown);
+        let to_write = check_held(store, alive, held, report).await?;
         if to_write.is_empty() {
             return Ok(());
         }
-        let batch = Batch::new(
-            to_write
-                .iter()
-                .map(|close| Arc::new(close.record.clone()))
-                .collect(),
-        );
-        // Records the sink could not write: held again when worth retrying, else dropped.
-        let mut unwritten: HashSet<usize> = HashSet::new();
-        let mut retry: HashSet<usize> = HashSet::new();
-        match sink.send_batch(&batch).await {
-            Ok(()) => {}
-            Err(SinkError::Records(failures)) => {
-                for failure in failures {
-                    unwritten.insert(failure.index);
-                    if failure.retryable {
-                        retry.insert(failure.index);
-                    } else if let Some(close) = to_write.get(failure.index) {
-                        tracing::warn!(
-                            reason = %failure.reason,
-                            entity = %close.active.entity,
-                            id = %close.active.id,
-                            "the sink refused a synthetic close event; dropped"
-                        );
-                    }
-                }
-            }
-            Err(error) => {
-                held.extend(to_write);
-                return Err(error);
-            }
-        }
-        let mut closed: BTreeMap<Entity, u64> = BTreeMap::new();
-        for (index, close) in to_write.into_iter().enumerate() {
-            if retry.contains(&index) {
-                held.push(close);
-            } else if !unwritten.contains(&index) {
-                store.remove_active(&close.active).await?;
-                *closed.entry(close.active.entity).or_default() += 1;
-            }
-        }
-        report.closed = closed.into_iter().collect();
-        Ok(())
+        write_closes(sink, store, to_write, held, report).await
     }
 
     /// Phase 2: a close event for every active entity LiveKit does not have.
@@ -298,6 +229,101 @@ impl ActiveEntityFixer {
             }
         }
     }
+}
+
+/// Takes from `held` the closes to write now: those whose entity LiveKit does not have and
+/// no real close event has arrived for. A close whose real close event arrived is dropped
+/// (superseded); closes of a kind LiveKit cannot list stay held. On a database error,
+/// everything stays held.
+async fn check_held(
+    store: &dyn ActiveEntityStore,
+    alive: &LivekitView,
+    held: &mut Vec<HeldClose>,
+    report: &mut FixReport,
+) -> Result<Vec<HeldClose>, SinkError> {
+    let mut to_write = Vec::new();
+    let mut unknown = Vec::new();
+    while let Some(close) = held.pop() {
+        let active = &close.active;
+        if !alive.knows(active.entity) {
+            unknown.push(close);
+            continue;
+        }
+        let checked = match store.has_close_event(active.entity, &active.id).await {
+            Ok(true) => store.remove_active(active).await.map(|()| {
+                report.superseded += 1;
+            }),
+            Ok(false) => {
+                if !alive.has(active.entity, &active.id) {
+                    to_write.push(close.clone());
+                }
+                Ok(())
+            }
+            Err(error) => Err(error),
+        };
+        if let Err(error) = checked {
+            held.push(close);
+            held.extend(to_write);
+            held.extend(unknown);
+            return Err(error);
+        }
+    }
+    // Kept, unchecked, until LiveKit can list their kind again.
+    held.extend(unknown);
+    Ok(to_write)
+}
+
+/// Writes the synthetic closes and removes their entities from the active ones; records the
+/// sink may take later are held again, those it refused are dropped.
+async fn write_closes(
+    sink: &dyn Sink,
+    store: &dyn ActiveEntityStore,
+    to_write: Vec<HeldClose>,
+    held: &mut Vec<HeldClose>,
+    report: &mut FixReport,
+) -> Result<(), SinkError> {
+    let batch = Batch::new(
+        to_write
+            .iter()
+            .map(|close| Arc::new(close.record.clone()))
+            .collect(),
+    );
+    // Records the sink could not write: held again when worth retrying, else dropped.
+    let mut unwritten: HashSet<usize> = HashSet::new();
+    let mut retry: HashSet<usize> = HashSet::new();
+    match sink.send_batch(&batch).await {
+        Ok(()) => {}
+        Err(SinkError::Records(failures)) => {
+            for failure in failures {
+                unwritten.insert(failure.index);
+                if failure.retryable {
+                    retry.insert(failure.index);
+                } else if let Some(close) = to_write.get(failure.index) {
+                    tracing::warn!(
+                        reason = %failure.reason,
+                        entity = %close.active.entity,
+                        id = %close.active.id,
+                        "the sink refused a synthetic close event; dropped"
+                    );
+                }
+            }
+        }
+        Err(error) => {
+            held.extend(to_write);
+            return Err(error);
+        }
+    }
+    let mut closed: BTreeMap<Entity, u64> = BTreeMap::new();
+    for (index, close) in to_write.into_iter().enumerate() {
+        if retry.contains(&index) {
+            held.push(close);
+        } else if !unwritten.contains(&index) {
+            store.remove_active(&close.active).await?;
+            *closed.entry(close.active.entity).or_default() += 1;
+        }
+    }
+    report.closed = closed.into_iter().collect();
+    Ok(())
 }
 
 #[cfg(test)]

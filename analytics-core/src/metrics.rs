@@ -61,85 +61,105 @@ impl Metrics {
             fixer_runs: Family::default(),
             registry: Registry::default(),
         };
-        registry.register(
-            "ingested",
-            "Records accepted, by source and kind",
-            metrics.ingested.clone(),
-        );
-        registry.register(
-            "rejected",
-            "Requests or records refused, by source and reason",
-            metrics.rejected.clone(),
-        );
-        registry.register(
-            "ignored",
-            "Inputs accepted but not stored (e.g. unknown webhook events)",
-            metrics.ignored.clone(),
-        );
-        registry.register(
-            "sink_written",
-            "Records written (or found already written) by a sink",
-            metrics.sink_written.clone(),
-        );
-        registry.register(
-            "sink_errors",
-            "Failed batch writes",
-            metrics.sink_errors.clone(),
-        );
-        registry.register(
-            "sink_operator_errors",
-            "Failed writes or set-ups a person must fix (permission, authentication, schema, settings)",
-            metrics.sink_operator_errors.clone(),
-        );
-        registry.register(
-            "sink_retries",
-            "Batch write retries",
-            metrics.sink_retries.clone(),
-        );
-        registry.register(
-            "queue_records",
-            "Records waiting in a sink's queue",
-            metrics.queue_records.clone(),
-        );
-        registry.register(
-            "queue_bytes",
-            "Estimated bytes of the records waiting in a sink's memory queue",
-            metrics.queue_bytes.clone(),
-        );
-        registry.register(
-            "disk_buffer_records",
-            "Records in the disk buffer not yet written by the slowest sink",
-            metrics.disk_buffer_records.clone(),
-        );
-        registry.register(
-            "disk_buffer_bytes",
-            "Bytes of the disk buffer's segments",
-            metrics.disk_buffer_bytes.clone(),
-        );
-        registry.register(
-            "dropped",
-            "Records that will never be written, by reason",
-            metrics.dropped.clone(),
-        );
-        registry.register(
-            "batch_seconds",
-            "Time to write one batch",
-            metrics.batch_seconds.clone(),
-        );
-        registry.register(
-            "fixer_closed",
-            "Synthetic close events stored by the active-entities fixer",
-            metrics.fixer_closed.clone(),
-        );
-        registry.register(
-            "fixer_runs",
-            "Active-entities fixer runs, by sink and outcome (ran, not_leader, livekit_unknown, sink_error, sink_not_ready, unsupported)",
-            metrics.fixer_runs.clone(),
-        );
+        metrics.register_ingest(&mut registry);
+        metrics.register_sinks(&mut registry);
+        metrics.register_queues(&mut registry);
+        metrics.register_fixer(&mut registry);
         Metrics {
             registry,
             ..metrics
         }
+    }
+
+    /// What came in: accepted, refused and ignored inputs.
+    fn register_ingest(&self, registry: &mut Registry) {
+        registry.register(
+            "ingested",
+            "Records accepted, by source and kind",
+            self.ingested.clone(),
+        );
+        registry.register(
+            "rejected",
+            "Requests or records refused, by source and reason",
+            self.rejected.clone(),
+        );
+        registry.register(
+            "ignored",
+            "Inputs accepted but not stored (e.g. unknown webhook events)",
+            self.ignored.clone(),
+        );
+    }
+
+    /// What the sinks did: writes, errors, retries, batch times and drops.
+    fn register_sinks(&self, registry: &mut Registry) {
+        registry.register(
+            "sink_written",
+            "Records written (or found already written) by a sink",
+            self.sink_written.clone(),
+        );
+        registry.register(
+            "sink_errors",
+            "Failed batch writes",
+            self.sink_errors.clone(),
+        );
+        registry.register(
+            "sink_operator_errors",
+            "Failed writes or set-ups a person must fix (permission, authentication, schema, settings)",
+            self.sink_operator_errors.clone(),
+        );
+        registry.register(
+            "sink_retries",
+            "Batch write retries",
+            self.sink_retries.clone(),
+        );
+        registry.register(
+            "batch_seconds",
+            "Time to write one batch",
+            self.batch_seconds.clone(),
+        );
+        registry.register(
+            "dropped",
+            "Records that will never be written, by reason",
+            self.dropped.clone(),
+        );
+    }
+
+    /// What waits to be written: memory queues and the disk buffer.
+    fn register_queues(&self, registry: &mut Registry) {
+        registry.register(
+            "queue_records",
+            "Records waiting in a sink's queue",
+            self.queue_records.clone(),
+        );
+        registry.register(
+            "queue_bytes",
+            "Estimated bytes of the records waiting in a sink's memory queue",
+            self.queue_bytes.clone(),
+        );
+        registry.register(
+            "disk_buffer_records",
+            "Records in the disk buffer not yet written by the slowest sink",
+            self.disk_buffer_records.clone(),
+        );
+        registry.register(
+            "disk_buffer_bytes",
+            "Bytes of the disk buffer's segments",
+            self.disk_buffer_bytes.clone(),
+        );
+    }
+
+    /// What the active-entities fixer did.
+    fn register_fixer(&self, registry: &mut Registry) {
+        registry.register(
+            "fixer_closed",
+            "Synthetic close events stored by the active-entities fixer",
+            self.fixer_closed.clone(),
+        );
+        registry.register(
+            "fixer_runs",
+            "Active-entities fixer runs, by sink and outcome (ran, not_leader, livekit_unknown, sink_error, sink_not_ready, unsupported)",
+            self.fixer_runs.clone(),
+        );
     }
 
     /// The metrics in Prometheus text format.

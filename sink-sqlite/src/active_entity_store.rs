@@ -1,7 +1,8 @@
 //! The SQLite side of the shared active-entities fixer: the `active_entities`,
-//! `last_alive` and `fixer_lease` tables, and the close-event lookups on `events`.
+//! `last_alive` and `fixer_lease` tables, and the close-event lookups on `events`, through
+//! the queries both SQL sinks share ([`sink_sql::ActiveEntityQueries`]).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use analytics_core::{
     fixer::{close_event_types, ActiveEntityStore, StoredActiveEntity},
@@ -10,32 +11,23 @@ use analytics_core::{
 };
 use async_trait::async_trait;
 use serde_json::{Map, Value};
-use sqlx::Row;
+use sink_sql::{ActiveEntityQueries, ActiveEntityRow, Dialect, SERVER_ID};
+use sqlx::AssertSqlSafe;
 
-use crate::{error::sink_error as to_sink_error, sink::SqliteSink};
+use crate::{error::sink_error, sink::SqliteSink};
 
-/// The one row of `last_alive` and of `fixer_lease`.
-const SERVER_ROW: &str = "server";
+/// The store's queries, in SQLite's spelling.
+const QUERIES: ActiveEntityQueries = ActiveEntityQueries::new(Dialect::Sqlite);
 
 #[async_trait]
 impl ActiveEntityStore for SqliteSink {
     async fn active_entities(&self) -> Result<Vec<StoredActiveEntity>, SinkError> {
-        let rows = sqlx::query("SELECT id, entity, event_id, opened_at FROM active_entities")
-            .fetch_all(self.pool().await?)
+        let (pool, sql) = (self.pool().await?, AssertSqlSafe(QUERIES.active_entities()));
+        let rows: Vec<ActiveEntityRow> = sqlx::query_as(sql)
+            .fetch_all(pool)
             .await
-            .map_err(to_sink_error)?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|row| {
-                let entity: String = row.get("entity");
-                Some(StoredActiveEntity {
-                    entity: Entity::parse(&entity)?,
-                    id: row.get("id"),
-                    event_id: Some(row.get("event_id")),
-                    opened_at_ms: Some(row.get("opened_at")),
-                })
-            })
-            .collect())
+            .map_err(sink_error)?;
+        Ok(sink_sql::stored_active_entities(rows))
     }
 
     async fn start_event(
@@ -45,94 +37,73 @@ impl ActiveEntityStore for SqliteSink {
         let Some(event_id) = &active.event_id else {
             return Ok(None);
         };
-        let data: Option<String> = sqlx::query_scalar("SELECT data FROM events WHERE id = ?")
+        let (pool, sql) = (self.pool().await?, AssertSqlSafe(QUERIES.start_event()));
+        let data: Option<String> = sqlx::query_scalar(sql)
             .bind(event_id.clone())
-            .fetch_optional(self.pool().await?)
+            .fetch_optional(pool)
             .await
-            .map_err(to_sink_error)?;
-        Ok(data.and_then(|text| serde_json::from_str(&text).ok()))
+            .map_err(sink_error)?;
+        Ok(sink_sql::start_document(data))
     }
 
     async fn has_close_event(&self, entity: Entity, id: &str) -> Result<bool, SinkError> {
-        let types = close_event_types(entity);
-        let placeholders = vec!["?"; types.len()].join(",");
-        let matches = match entity {
-            Entity::Room => "room_sid = ?",
-            Entity::Participant => "participant_sid = ?",
-            Entity::Egress => "egress_id = ?",
-            Entity::Ingress => "json_extract(data, '$.ingress.state.resource_id') = ?",
-        };
-        let sql = format!(
-            "SELECT EXISTS (SELECT 1 FROM events WHERE type IN ({placeholders}) AND {matches})"
+        let (pool, sql) = (
+            self.pool().await?,
+            AssertSqlSafe(QUERIES.has_close_event(entity)),
         );
-        let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
-        for kind in types {
+        let mut query = sqlx::query_scalar(sql);
+        for kind in close_event_types(entity) {
             query = query.bind(*kind);
         }
-        let found: bool = query
+        query
             .bind(id.to_owned())
-            .fetch_one(self.pool().await?)
+            .fetch_one(pool)
             .await
-            .map_err(to_sink_error)?;
-        Ok(found)
+            .map_err(sink_error)
     }
 
     async fn remove_active(&self, active: &StoredActiveEntity) -> Result<(), SinkError> {
-        // Only the opening the fixer looked at: an entity opened again since stays.
-        sqlx::query(
-            "DELETE FROM active_entities WHERE id = ? AND entity = ? AND (? IS NULL OR event_id = ?)",
-        )
-        .bind(active.id.clone())
-        .bind(active.entity.as_str())
-        .bind(active.event_id.clone())
-        .bind(active.event_id.clone())
-        .execute(self.pool().await?)
-        .await
-        .map_err(to_sink_error)?;
+        let (pool, sql) = (self.pool().await?, AssertSqlSafe(QUERIES.remove_active()));
+        sqlx::query(sql)
+            .bind(active.id.clone())
+            .bind(active.entity.as_str())
+            .bind(active.event_id.clone())
+            .execute(pool)
+            .await
+            .map_err(sink_error)?;
         Ok(())
     }
 
     async fn last_alive(&self) -> Result<Option<SystemTime>, SinkError> {
-        let millis: Option<i64> =
-            sqlx::query_scalar("SELECT last_alive FROM last_alive WHERE id = ?")
-                .bind(SERVER_ROW)
-                .fetch_optional(self.pool().await?)
-                .await
-                .map_err(to_sink_error)?;
-        Ok(millis
-            .and_then(|ms| u64::try_from(ms).ok())
-            .map(|ms| UNIX_EPOCH + Duration::from_millis(ms)))
+        let (pool, sql) = (self.pool().await?, AssertSqlSafe(QUERIES.last_alive()));
+        let millis: Option<i64> = sqlx::query_scalar(sql)
+            .bind(SERVER_ID)
+            .fetch_optional(pool)
+            .await
+            .map_err(sink_error)?;
+        Ok(sink_sql::time_of_millis(millis))
     }
 
     async fn set_last_alive(&self, at: SystemTime) -> Result<(), SinkError> {
-        sqlx::query(
-            "INSERT INTO last_alive (id, last_alive) VALUES (?, ?)
-             ON CONFLICT (id) DO UPDATE SET last_alive = excluded.last_alive",
-        )
-        .bind(SERVER_ROW)
-        .bind(unix_millis(at))
-        .execute(self.pool().await?)
-        .await
-        .map_err(to_sink_error)?;
+        let (pool, sql) = (self.pool().await?, AssertSqlSafe(QUERIES.set_last_alive()));
+        sqlx::query(sql)
+            .bind(SERVER_ID)
+            .bind(unix_millis(at))
+            .execute(pool)
+            .await
+            .map_err(sink_error)?;
         Ok(())
     }
 
     async fn acquire_lease(&self, holder: &str, ttl: Duration) -> Result<bool, SinkError> {
-        let now = unix_millis(SystemTime::now());
-        let until = now.saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
-        let granted: Option<String> = sqlx::query_scalar(
-            "INSERT INTO fixer_lease (id, holder, expires_at) VALUES (?, ?, ?)
-             ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-             WHERE fixer_lease.holder = excluded.holder OR fixer_lease.expires_at < ?
-             RETURNING holder",
-        )
-        .bind(SERVER_ROW)
-        .bind(holder.to_owned())
-        .bind(until)
-        .bind(now)
-        .fetch_optional(self.pool().await?)
-        .await
-        .map_err(to_sink_error)?;
+        let (pool, sql) = (self.pool().await?, AssertSqlSafe(QUERIES.acquire_lease()));
+        let granted: Option<String> = sqlx::query_scalar(sql)
+            .bind(SERVER_ID)
+            .bind(holder.to_owned())
+            .bind(sink_sql::lease_millis(ttl))
+            .fetch_optional(pool)
+            .await
+            .map_err(sink_error)?;
         Ok(granted.is_some())
     }
 }

@@ -6,6 +6,7 @@ mod active_entity_store;
 mod config;
 mod connect_options;
 mod error;
+mod expiry;
 mod schema;
 mod sink;
 mod writer;

@@ -1,4 +1,6 @@
-//! The tables and indexes, created by versioned migrations tracked in `PRAGMA user_version`.
+//! The tables and indexes, created by versioned migrations tracked in `PRAGMA user_version`
+//! (never edit one that has shipped: append a new one). What they add up to is declared once
+//! for both SQL sinks in `sink_sql::tables`, and `tests/schema.rs` checks that they match.
 
 use sqlx::SqliteConnection;
 
@@ -65,6 +67,13 @@ CREATE TABLE IF NOT EXISTS fixer_lease (
     holder TEXT NOT NULL,
     expires_at INTEGER NOT NULL
 );
+"#,
+    // The lookups PostgreSQL has indexed from the start (by identity, by ingress, stats by
+    // time), so that both SQL sinks have the tables `sink_sql::tables` declares.
+    r#"
+CREATE INDEX IF NOT EXISTS events_identity_type ON events (participant_identity, type);
+CREATE INDEX IF NOT EXISTS events_ingress_type ON events (ingress_id, type);
+CREATE INDEX IF NOT EXISTS stats_timestamp ON stats (timestamp);
 "#,
 ];
 

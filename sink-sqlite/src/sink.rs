@@ -3,20 +3,19 @@
 
 use std::time::SystemTime;
 
-use analytics_core::{fixer::ActiveEntityStore, record::unix_millis, Batch, Sink, SinkError};
+use analytics_core::{fixer::ActiveEntityStore, Batch, Sink, SinkError};
 use async_trait::async_trait;
 use sqlx::{sqlite::SqlitePoolOptions, SqlitePool};
 use tokio::sync::OnceCell;
 
-use crate::{config::SqliteConfig, connect_options::connect_options, error, schema, writer};
+use crate::{
+    config::SqliteConfig, connect_options::connect_options, error, expiry, schema, writer,
+};
 
 /// Records per batch when the configuration sets no `batch_size`: each commit rewrites
 /// every page its rows touched (the id index takes random keys, so nearly one page per
 /// row), so ten times the common default writes about 1.5 times as fast under a backlog.
 const PREFERRED_BATCH_SIZE: usize = 10_000;
-
-/// Rows deleted per expiry statement, so that expiry never holds the write lock for long.
-const EXPIRE_CHUNK: i64 = 5000;
 
 /// The SQLite sink.
 pub struct SqliteSink {
@@ -108,28 +107,7 @@ impl Sink for SqliteSink {
     }
 
     async fn expire(&self, now: SystemTime) -> Result<u64, SinkError> {
-        let pool = self.pool().await?;
-        let now_ms = unix_millis(now);
-        let mut removed = 0;
-        for table in ["events", "stats"] {
-            let sql = format!(
-                "DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE expire_at < ? LIMIT ?)"
-            );
-            loop {
-                let deleted = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                    .bind(now_ms)
-                    .bind(EXPIRE_CHUNK)
-                    .execute(pool)
-                    .await
-                    .map_err(error::sink_error)?
-                    .rows_affected();
-                removed += deleted;
-                if deleted < EXPIRE_CHUNK as u64 {
-                    break;
-                }
-            }
-        }
-        Ok(removed)
+        expiry::expire(self.pool().await?, now).await
     }
 
     async fn close(&self) {

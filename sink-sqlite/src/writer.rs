@@ -11,6 +11,7 @@ use analytics_core::{
     sink::RecordFailure,
     Batch, Record, RecordKind,
 };
+use sink_sql::tables::{EVENTS, STATS};
 use sqlx::{
     query::QueryScalar,
     sqlite::{Sqlite, SqliteArguments},
@@ -20,9 +21,7 @@ use sqlx::{
 /// Rows per multi-row statement (13-14 bound values each, far under SQLite's limit).
 const ROWS_PER_STATEMENT: usize = 100;
 
-const EVENT_COLUMNS: &str = "id, type, timestamp, room_sid, room_name, participant_sid, participant_identity, track_id, egress_id, ingress_id, node_id, expire_at, data";
 const EVENT_PLACEHOLDERS: &str = "(?,?,?,?,?,?,?,?,?,?,?,?,?)";
-const STAT_COLUMNS: &str = "id, kind, timestamp, room_sid, room_name, participant_sid, track_id, score, min_score, median_score, mime, node, expire_at, data";
 const STAT_PLACEHOLDERS: &str = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
 /// Writes every record of `batch`; returns the records SQLite refused (with their index).
@@ -84,14 +83,15 @@ async fn insert_rows(
     kind: RecordKind,
     records: &[&Record],
 ) -> Result<Vec<String>, sqlx::Error> {
-    let (table, columns, placeholders) = match kind {
-        RecordKind::Event => ("events", EVENT_COLUMNS, EVENT_PLACEHOLDERS),
-        RecordKind::Stat => ("stats", STAT_COLUMNS, STAT_PLACEHOLDERS),
+    let (table, placeholders) = match kind {
+        RecordKind::Event => (EVENTS, EVENT_PLACEHOLDERS),
+        RecordKind::Stat => (STATS, STAT_PLACEHOLDERS),
     };
+    let (name, columns) = (table.name, table.column_list());
     let values = vec![placeholders; records.len()].join(",");
     // Not `INSERT OR IGNORE`: that would also silently skip rows failing a CHECK.
     let sql = format!(
-        "INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT (id) DO NOTHING RETURNING id"
+        "INSERT INTO {name} ({columns}) VALUES {values} ON CONFLICT (id) DO NOTHING RETURNING id"
     );
     let mut query = sqlx::query_scalar(AssertSqlSafe(sql));
     for record in records {

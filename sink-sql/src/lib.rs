@@ -1,0 +1,18 @@
+//! What the two SQL sinks (`sink-sqlite`, `sink-postgres`) share, written once and rendered
+//! per [`Dialect`]: the final shape of their tables ([`tables`]), checked against each
+//! migrated database by [`schema_check`]; the queries of the active-entities fixer's store
+//! ([`ActiveEntityQueries`]); and the chunked-delete expiry loop ([`expiry`]). No driver:
+//! each sink runs the SQL with its own.
+
+mod active_entity_queries;
+mod active_entity_rows;
+mod dialect;
+pub mod expiry;
+pub mod schema_check;
+pub mod tables;
+
+pub use active_entity_queries::{ActiveEntityQueries, SERVER_ID};
+pub use active_entity_rows::{
+    lease_millis, start_document, stored_active_entities, time_of_millis, ActiveEntityRow,
+};
+pub use dialect::Dialect;

@@ -1,0 +1,162 @@
+//! The tables of both SQL sinks as they stand after every migration: the columns, with
+//! their logical types, and the columns an index must lead with (the lookups queries and
+//! expiry make). This is the schema's one declaration; each sink's migrations are its
+//! history, and each sink's tests check the migrated database against this
+//! ([`crate::schema_check`]).
+
+/// A column's logical type; [`crate::Dialect::column_type`] says how each database stores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    Text,
+    /// Unix milliseconds in SQLite, `timestamptz` in PostgreSQL.
+    Timestamp,
+    Real,
+    /// The stored document: JSON text in SQLite, `jsonb` in PostgreSQL.
+    Json,
+}
+
+/// One column.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub name: &'static str,
+    pub ty: ColumnType,
+}
+
+/// One table.
+#[derive(Debug, Clone, Copy)]
+pub struct Table {
+    pub name: &'static str,
+    /// In the order the tables have them.
+    pub columns: &'static [Column],
+    /// Each needs an index whose first column it is.
+    pub lookups: &'static [&'static str],
+}
+
+impl Table {
+    /// `id, type, ...`: the column names in order, for an `INSERT`.
+    pub fn column_list(&self) -> String {
+        let names: Vec<&str> = self.columns.iter().map(|column| column.name).collect();
+        names.join(", ")
+    }
+}
+
+const fn text(name: &'static str) -> Column {
+    Column {
+        name,
+        ty: ColumnType::Text,
+    }
+}
+
+const fn timestamp(name: &'static str) -> Column {
+    Column {
+        name,
+        ty: ColumnType::Timestamp,
+    }
+}
+
+const fn real(name: &'static str) -> Column {
+    Column {
+        name,
+        ty: ColumnType::Real,
+    }
+}
+
+const fn json(name: &'static str) -> Column {
+    Column {
+        name,
+        ty: ColumnType::Json,
+    }
+}
+
+/// Every event, keyed by its MD5 record id.
+pub const EVENTS: Table = Table {
+    name: "events",
+    columns: &[
+        text("id"),
+        text("type"),
+        timestamp("timestamp"),
+        text("room_sid"),
+        text("room_name"),
+        text("participant_sid"),
+        text("participant_identity"),
+        text("track_id"),
+        text("egress_id"),
+        text("ingress_id"),
+        text("node_id"),
+        timestamp("expire_at"),
+        json("data"),
+    ],
+    lookups: &[
+        "id",
+        "type",
+        "timestamp",
+        "room_sid",
+        "participant_sid",
+        "participant_identity",
+        "egress_id",
+        "ingress_id",
+        "expire_at",
+    ],
+};
+
+/// Every stat, keyed by its MD5 record id.
+pub const STATS: Table = Table {
+    name: "stats",
+    columns: &[
+        text("id"),
+        text("kind"),
+        timestamp("timestamp"),
+        text("room_sid"),
+        text("room_name"),
+        text("participant_sid"),
+        text("track_id"),
+        real("score"),
+        real("min_score"),
+        real("median_score"),
+        text("mime"),
+        text("node"),
+        timestamp("expire_at"),
+        json("data"),
+    ],
+    lookups: &[
+        "id",
+        "kind",
+        "timestamp",
+        "room_sid",
+        "participant_sid",
+        "track_id",
+        "expire_at",
+    ],
+};
+
+/// The rooms, participants, egresses and ingresses open now.
+pub const ACTIVE_ENTITIES: Table = Table {
+    name: "active_entities",
+    columns: &[
+        text("id"),
+        text("entity"),
+        text("event_id"),
+        timestamp("opened_at"),
+    ],
+    lookups: &["id", "entity"],
+};
+
+/// When the service was last seen alive (one row).
+pub const LAST_ALIVE: Table = Table {
+    name: "last_alive",
+    columns: &[text("id"), timestamp("last_alive")],
+    lookups: &["id"],
+};
+
+/// Which instance runs the active-entities fixer, until when (one row).
+pub const FIXER_LEASE: Table = Table {
+    name: "fixer_lease",
+    columns: &[text("id"), text("holder"), timestamp("expires_at")],
+    lookups: &["id"],
+};
+
+/// Every table of the SQL sinks.
+pub const TABLES: [Table; 5] = [EVENTS, STATS, ACTIVE_ENTITIES, LAST_ALIVE, FIXER_LEASE];
+
+/// The tables whose rows expire (by `expire_at`).
+pub const EXPIRING: [Table; 2] = [EVENTS, STATS];

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 /// Default schema, as openvidu's default database name.
 pub const DEFAULT_SCHEMA: &str = "openvidu";
@@ -24,11 +24,17 @@ pub struct PostgresConfig {
     #[serde(default = "default_pool_size")]
     pub pool_size: u32,
     /// How long to wait for a connection before the batch is retried later.
-    #[serde(default = "default_connect_timeout", deserialize_with = "duration")]
+    #[serde(
+        default = "default_connect_timeout",
+        deserialize_with = "analytics_core::config::duration::deserialize"
+    )]
     pub connect_timeout: Duration,
     /// How long one batch (or one expiry chunk) may take before it counts as failed and is
     /// retried; writes are idempotent, so a late success is harmless.
-    #[serde(default = "default_write_timeout", deserialize_with = "duration")]
+    #[serde(
+        default = "default_write_timeout",
+        deserialize_with = "analytics_core::config::duration::deserialize"
+    )]
     pub write_timeout: Duration,
 }
 
@@ -69,15 +75,6 @@ fn default_connect_timeout() -> Duration {
 
 fn default_write_timeout() -> Duration {
     Duration::from_secs(60)
-}
-
-fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
-    let text = String::deserialize(deserializer)?;
-    humantime::parse_duration(text.trim()).map_err(|error| {
-        serde::de::Error::custom(format!(
-            "invalid duration {text:?} ({error}); write it like 10s or 1m30s"
-        ))
-    })
 }
 
 #[cfg(test)]

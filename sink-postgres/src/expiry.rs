@@ -1,6 +1,7 @@
-//! Expiry by indexed deletes in bounded chunks: each chunk finds up to [`CHUNK_ROWS`] expired
-//! rows through the `expire_at` index and deletes them by physical address (`ctid`, a TID
-//! scan), so live rows are never read and no statement holds locks or WAL for long.
+//! Expiry by the chunked deletes both SQL sinks share ([`sink_sql::expiry`]): each chunk
+//! finds up to [`CHUNK_ROWS`] expired rows through the `expire_at` index and deletes them by
+//! physical address (`ctid`, a TID scan), so live rows are never read and no statement holds
+//! locks or WAL for long; each chunk has the sink's write timeout.
 //!
 //! Why not daily partitions: a partitioned table's primary key must include the partition
 //! column, so `id` alone could no longer be the primary key that makes re-sent records
@@ -10,44 +11,26 @@
 use std::time::{Duration, SystemTime};
 
 use analytics_core::{record::unix_millis, SinkError};
+pub(crate) use sink_sql::expiry::{delete_chunk, CHUNK_ROWS};
+use sink_sql::{expiry::expire_in_chunks, Dialect};
 use sqlx::{AssertSqlSafe, PgPool};
 
 use crate::error;
-
-/// Rows deleted per statement: big enough to amortise the round trip, small enough that a
-/// chunk takes well under a second.
-pub(crate) const CHUNK_ROWS: i64 = 5_000;
-
-/// The tables that expire.
-const TABLES: [&str; 2] = ["events", "stats"];
-
-/// The chunk delete of `table` in `schema` (quoted). `$1` = now in unix ms, `$2` = limit.
-pub(crate) fn delete_chunk(schema: &str, table: &str) -> String {
-    format!(
-        "DELETE FROM {schema}.{table} WHERE ctid = ANY (ARRAY(
-            SELECT ctid FROM {schema}.{table}
-            WHERE expire_at < 'epoch'::timestamptz + $1::int8 * interval '1 millisecond'
-            LIMIT $2))"
-    )
-}
 
 /// Deletes expired rows of one schema.
 #[derive(Clone)]
 pub(crate) struct Expiry {
     pool: PgPool,
-    statements: Vec<String>,
+    dialect: Dialect,
     chunk_rows: i64,
     timeout: Duration,
 }
 
 impl Expiry {
-    pub(crate) fn new(pool: PgPool, quoted_schema: &str, timeout: Duration) -> Expiry {
+    pub(crate) fn new(pool: PgPool, schema: &str, timeout: Duration) -> Expiry {
         Expiry {
             pool,
-            statements: TABLES
-                .iter()
-                .map(|table| delete_chunk(quoted_schema, table))
-                .collect(),
+            dialect: Dialect::postgres(schema),
             chunk_rows: CHUNK_ROWS,
             timeout,
         }
@@ -62,28 +45,21 @@ impl Expiry {
     /// Deletes every row whose `expire_at` is before `now`, chunk by chunk; returns how many.
     pub(crate) async fn expire(&self, now: SystemTime) -> Result<u64, SinkError> {
         let now_ms = unix_millis(now);
-        let mut removed = 0;
-        for statement in &self.statements {
-            loop {
-                let query = sqlx::query(AssertSqlSafe(statement.as_str()))
-                    .bind(now_ms)
-                    .bind(self.chunk_rows);
-                let deleted = tokio::time::timeout(self.timeout, query.execute(&self.pool))
-                    .await
-                    .map_err(|_| {
-                        SinkError::unavailable(format!(
-                            "expiry chunk not done within {:?}",
-                            self.timeout
-                        ))
-                    })?
-                    .map_err(error::sink_error)?
-                    .rows_affected();
-                removed += deleted;
-                if deleted < self.chunk_rows.unsigned_abs() {
-                    break;
-                }
-            }
-        }
-        Ok(removed)
+        expire_in_chunks(self.chunk_rows, |table| self.delete_chunk(table, now_ms)).await
+    }
+
+    /// One chunk of `table`; returns the rows it deleted.
+    async fn delete_chunk(&self, table: &str, now_ms: i64) -> Result<u64, SinkError> {
+        let statement = delete_chunk(&self.dialect, table);
+        let query = sqlx::query(AssertSqlSafe(statement))
+            .bind(now_ms)
+            .bind(self.chunk_rows);
+        let done = tokio::time::timeout(self.timeout, query.execute(&self.pool))
+            .await
+            .map_err(|_| {
+                SinkError::unavailable(format!("expiry chunk not done within {:?}", self.timeout))
+            })?
+            .map_err(error::sink_error)?;
+        Ok(done.rows_affected())
     }
 }

@@ -1,6 +1,7 @@
 //! The tables and indexes, created by versioned migrations recorded in
 //! `<schema>.schema_migrations` and applied under a transaction-scoped advisory lock, so that
-//! two instances starting at once neither race nor fail.
+//! two instances starting at once neither race nor fail. What they add up to is declared once
+//! for both SQL sinks in `sink_sql::tables`, and `tests/schema.rs` checks that they match.
 
 use sqlx::{AssertSqlSafe, PgConnection, Postgres, Transaction};
 
@@ -83,6 +84,10 @@ CREATE TABLE {schema}.fixer_lease (
     (
         "identifiers of any length: hash indexes on the id columns, active_entities unique by md5(id)",
         LONG_IDENTIFIERS,
+    ),
+    (
+        "stats by kind and time, as SQLite has them (the tables of sink_sql::tables)",
+        "CREATE INDEX IF NOT EXISTS stats_kind_timestamp ON {schema}.stats (kind, timestamp);",
     ),
 ];
 

@@ -78,7 +78,6 @@ impl PostgresSink {
             .max_connections(config.pool_size)
             .acquire_timeout(config.connect_timeout)
             .connect_lazy_with(options);
-        let quoted = schema::quoted(&config.schema);
         let parts = usize::try_from(config.pool_size).unwrap_or(1);
         Ok(PostgresSink {
             name: name.to_owned(),
@@ -86,7 +85,7 @@ impl PostgresSink {
             url: config.url.clone(),
             masked_url,
             writer: Writer::new(pool.clone(), &config.schema, parts, config.write_timeout),
-            expiry: Expiry::new(pool.clone(), &quoted, config.write_timeout),
+            expiry: Expiry::new(pool.clone(), &config.schema, config.write_timeout),
             pool,
         })
     }

@@ -17,21 +17,19 @@
 //! - Being one statement, it commits whole or not at all: a dropped connection loses
 //!   nothing that a retry of the batch does not write.
 
-/// Unix milliseconds (`int8`) to `timestamptz`, exactly.
-const MILLIS_TO_TIMESTAMPTZ: &str = "'epoch'::timestamptz + {} * interval '1 millisecond'";
+use sink_sql::{
+    tables::{ACTIVE_ENTITIES, EVENTS, STATS},
+    Dialect,
+};
 
-fn at(column: &str) -> String {
-    MILLIS_TO_TIMESTAMPTZ.replace("{}", column)
-}
-
-/// The batch statement for the tables in `schema` (already quoted). Parameters, in order:
+/// The batch statement for the tables of `dialect` (PostgreSQL, in the sink's schema; the
+/// columns as [`sink_sql::tables`] declares them). Parameters, in order:
 /// the 13 event columns, the 14 stat columns, then 5 active-change columns (see
 /// [`crate::columns::Columns`]).
-pub(crate) fn write_batch(schema: &str) -> String {
+pub(crate) fn write_batch(dialect: &Dialect) -> String {
     format!(
         r#"WITH new_events AS (
-    INSERT INTO {schema}.events (id, type, timestamp, room_sid, room_name, participant_sid,
-        participant_identity, track_id, egress_id, ingress_id, node_id, expire_at, data)
+    INSERT INTO {events} ({event_columns})
     SELECT id, type, {event_at}, room_sid, room_name, participant_sid,
         participant_identity, track_id, egress_id, ingress_id, node_id, {event_expire}, data::jsonb
     FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::text[],
@@ -41,8 +39,7 @@ pub(crate) fn write_batch(schema: &str) -> String {
     ON CONFLICT (id) DO NOTHING
     RETURNING id
 ), new_stats AS (
-    INSERT INTO {schema}.stats (id, kind, timestamp, room_sid, room_name, participant_sid,
-        track_id, score, min_score, median_score, mime, node, expire_at, data)
+    INSERT INTO {stats} ({stat_columns})
     SELECT id, kind, {stat_at}, room_sid, room_name, participant_sid,
         track_id, score, min_score, median_score, mime, node, {stat_expire}, data::jsonb
     FROM UNNEST($14::text[], $15::text[], $16::int8[], $17::text[], $18::text[], $19::text[],
@@ -63,22 +60,27 @@ pub(crate) fn write_batch(schema: &str) -> String {
     WHERE c.event_id IN (SELECT id FROM new_events)
     ORDER BY c.entity_id, c.position DESC
 ), opened AS (
-    INSERT INTO {schema}.active_entities (id, entity, event_id, opened_at)
+    INSERT INTO {active_entities} (id, entity, event_id, opened_at)
     SELECT c.entity_id, c.entity, c.event_id, {change_at} FROM changes c WHERE c.opens
     ON CONFLICT ((md5(id))) DO UPDATE
         SET entity = EXCLUDED.entity, event_id = EXCLUDED.event_id, opened_at = EXCLUDED.opened_at
     RETURNING 1
 ), closed AS (
-    DELETE FROM {schema}.active_entities a USING changes c
+    DELETE FROM {active_entities} a USING changes c
     WHERE md5(a.id) = md5(c.entity_id) AND a.id = c.entity_id AND NOT c.opens
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM new_events), (SELECT count(*) FROM new_stats),
     (SELECT count(*) FROM opened), (SELECT count(*) FROM closed)"#,
-        event_at = at("e.at_ms"),
-        event_expire = at("e.expire_ms"),
-        stat_at = at("s.at_ms"),
-        stat_expire = at("s.expire_ms"),
-        change_at = at("c.at_ms"),
+        events = dialect.table(EVENTS.name),
+        event_columns = EVENTS.column_list(),
+        stats = dialect.table(STATS.name),
+        stat_columns = STATS.column_list(),
+        active_entities = dialect.table(ACTIVE_ENTITIES.name),
+        event_at = dialect.timestamp("e.at_ms"),
+        event_expire = dialect.timestamp("e.expire_ms"),
+        stat_at = dialect.timestamp("s.at_ms"),
+        stat_expire = dialect.timestamp("s.expire_ms"),
+        change_at = dialect.timestamp("c.at_ms"),
     )
 }

@@ -5,6 +5,7 @@
 use std::{sync::Arc, time::Duration};
 
 use analytics_core::{record::Record, sink::RecordFailure, Batch, RecordKind, SinkError};
+use sink_sql::Dialect;
 use sqlx::{AssertSqlSafe, PgPool};
 use tokio::task::JoinSet;
 
@@ -37,7 +38,7 @@ impl Writer {
         Writer {
             pool,
             schema: schema.into(),
-            sql: statement::write_batch(&schema::quoted(schema)).into(),
+            sql: statement::write_batch(&Dialect::postgres(schema)).into(),
             parts: parts.max(1),
             timeout,
         }

@@ -1,9 +1,12 @@
-//! Go-style durations (`10s`, `768h`, `1m30s`) in YAML, read with `humantime`.
+//! Go-style durations (`10s`, `768h`, `1m30s`) in YAML, read with `humantime`: use it as
+//! `#[serde(with = "analytics_core::config::duration")]` (or `deserialize_with = "...::deserialize"`)
+//! so that every setting of every crate reads and prints durations alike.
 
 use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serializer};
 
+/// Writes `duration` in its [`go_style`] form.
 pub fn serialize<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&go_style(*duration))
 }
@@ -20,6 +23,7 @@ pub fn go_style(duration: Duration) -> String {
     }
 }
 
+/// Reads a Go-style duration (`10s`, `1m30s`, `768h`); an error says how to write one.
 pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
     let text = String::deserialize(deserializer)?;
     humantime::parse_duration(text.trim()).map_err(|error| {

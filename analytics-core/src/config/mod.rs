@@ -1,7 +1,7 @@
 //! Configuration: a whole LiveKit `config.yaml`, of which `keys`, `redis` and
 //! `openvidu.analytics` are read and everything else is ignored.
 
-mod duration;
+pub mod duration;
 mod http;
 mod mask;
 mod sinks;

@@ -6,7 +6,8 @@ use std::time::{Duration, SystemTime};
 use analytics_core::Sink;
 
 use super::support::{batch_of, stats, TestSchema};
-use crate::{expiry::Expiry, schema::quoted};
+use crate::expiry::Expiry;
+use sink_sql::Dialect;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_rows_are_deleted_in_chunks_through_the_index() {
@@ -31,7 +32,7 @@ async fn expired_rows_are_deleted_in_chunks_through_the_index() {
 
     // The plan of the chunk delete on the large table (events is planned alike once it is
     // big enough for the planner to prefer an index at all).
-    let statement = crate::expiry::delete_chunk(&quoted(&schema.name), "stats");
+    let statement = crate::expiry::delete_chunk(&Dialect::postgres(&schema.name), "stats");
     let lines: Vec<String> = sqlx::query_scalar(schema.sql(&format!("EXPLAIN {statement}")))
         .bind(analytics_core::record::unix_millis(now))
         .bind(crate::expiry::CHUNK_ROWS)
@@ -55,12 +56,8 @@ async fn expired_rows_are_deleted_in_chunks_through_the_index() {
         "expired rows found through the expire_at index in {nodes:?}"
     );
 
-    let expiry = Expiry::new(
-        sink.pool().clone(),
-        &quoted(&schema.name),
-        Duration::from_secs(30),
-    )
-    .with_chunk_rows(300);
+    let expiry = Expiry::new(sink.pool().clone(), &schema.name, Duration::from_secs(30))
+        .with_chunk_rows(300);
     assert_eq!(
         expiry.expire(now).await.expect("expiry runs"),
         700,

@@ -8,5 +8,6 @@ mod expiry;
 mod long_identifiers;
 mod migrations;
 mod reconnect;
+mod schema;
 pub(crate) mod support;
 mod writes;

@@ -1,11 +1,12 @@
 //! What the two SQL sinks (`sink-sqlite`, `sink-postgres`) share, written once and rendered
 //! per [`Dialect`]: the final shape of their tables ([`tables`]), checked against each
 //! migrated database by [`schema_check`]; the queries of the active-entities fixer's store
-//! ([`ActiveEntityQueries`]); and the chunked-delete expiry loop ([`expiry`]). No driver:
-//! each sink runs the SQL with its own.
+//! ([`ActiveEntityQueries`]) and the store itself ([`impl_active_entity_store!`]); and the
+//! chunked-delete expiry loop ([`expiry`]). No driver: each sink runs the SQL with its own.
 
 mod active_entity_queries;
 mod active_entity_rows;
+mod active_entity_store;
 mod dialect;
 pub mod expiry;
 pub mod schema_check;
@@ -16,3 +17,11 @@ pub use active_entity_rows::{
     lease_millis, start_document, stored_active_entities, time_of_millis, ActiveEntityRow,
 };
 pub use dialect::Dialect;
+
+/// What [`impl_active_entity_store!`] names in its expansion.
+#[doc(hidden)]
+pub mod __private {
+    pub use analytics_core;
+    pub use async_trait;
+    pub use serde_json;
+}

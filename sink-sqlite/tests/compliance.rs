@@ -97,24 +97,7 @@ async fn two_sinks_on_one_file_share_the_fixer_lease() {
     let path = dir.path().join("shared.db");
     let first = SqliteSink::new(SqliteConfig { path: path.clone() });
     let second = SqliteSink::new(SqliteConfig { path });
-    analytics_core::Sink::initialize(&first)
-        .await
-        .expect("initialised");
-    let ttl = std::time::Duration::from_millis(500);
-    assert!(lease(&first, "a", ttl).await);
-    assert!(!lease(&second, "b", ttl).await, "held by a");
-    assert!(lease(&first, "a", ttl).await, "a renews");
-    tokio::time::sleep(ttl * 2).await;
-    assert!(lease(&second, "b", ttl).await, "expired: b takes it");
-    assert!(!lease(&first, "a", ttl).await);
-}
-
-async fn lease(sink: &SqliteSink, holder: &str, ttl: std::time::Duration) -> bool {
-    analytics_core::Sink::active_entity_store(sink)
-        .expect("store")
-        .acquire_lease(holder, ttl)
-        .await
-        .expect("lease query")
+    analytics_core::testkit::check_shared_fixer_lease(&first, &second).await;
 }
 
 #[tokio::test]

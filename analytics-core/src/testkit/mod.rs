@@ -13,6 +13,7 @@ mod active_entity_cases;
 mod append_only_sink;
 mod cases;
 mod fixer_cases;
+mod lease_case;
 mod long_values;
 
 use std::{
@@ -29,6 +30,7 @@ use crate::{record::Record, sink::Sink, Capabilities, Entity, RecordKind};
 
 pub use crate::samples;
 pub use fixer_cases::{run_fixer_compliance, sample_session_alive, ScriptedLivekit};
+pub use lease_case::check_shared_fixer_lease;
 
 /// Reads back what a sink stored, in the sink's own storage.
 #[async_trait]

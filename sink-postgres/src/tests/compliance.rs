@@ -1,19 +1,17 @@
 //! The sink and fixer compliance suites of analytics-core, each case in a fresh schema, and
 //! the fixer lease shared by two sinks on one schema.
 
-use std::{
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::sync::{Arc, Mutex};
 
 use analytics_core::{
     record::Record,
-    testkit::{run_fixer_compliance, run_sink_compliance, ComplianceTarget, TargetFactory},
-    Sink,
+    testkit::{
+        check_shared_fixer_lease, run_fixer_compliance, run_sink_compliance, ComplianceTarget,
+        TargetFactory,
+    },
 };
 
 use super::support::TestSchema;
-use crate::PostgresSink;
 
 /// A document PostgreSQL refuses: not JSON at all, so the `::jsonb` cast fails.
 fn spoil(mut record: Record) -> Record {
@@ -67,21 +65,6 @@ async fn two_sinks_on_one_schema_share_the_fixer_lease() {
     };
     let first = schema.sink();
     let second = schema.sink();
-    first.initialize().await.expect("initialised");
-    let ttl = Duration::from_millis(500);
-    assert!(lease(&first, "a", ttl).await);
-    assert!(!lease(&second, "b", ttl).await, "held by a");
-    assert!(lease(&first, "a", ttl).await, "a renews");
-    tokio::time::sleep(ttl * 2).await;
-    assert!(lease(&second, "b", ttl).await, "expired: b takes it");
-    assert!(!lease(&first, "a", ttl).await);
+    check_shared_fixer_lease(first.as_ref(), second.as_ref()).await;
     schema.drop().await;
-}
-
-async fn lease(sink: &PostgresSink, holder: &str, ttl: Duration) -> bool {
-    sink.active_entity_store()
-        .expect("store")
-        .acquire_lease(holder, ttl)
-        .await
-        .expect("lease query")
 }

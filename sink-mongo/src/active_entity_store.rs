@@ -27,8 +27,9 @@ use crate::{
 /// The collection of the fixer lease (one document, `_id: "fixer"`).
 pub const FIXER_LEASE: &str = "fixer_lease";
 
-/// The `_id` of the `last_alive` document, as openvidu writes it.
-const SERVER: &str = "server";
+/// The `_id` of the `last_alive` document, as openvidu writes it (the SQL sinks' row has the
+/// same id and name).
+const SERVER_ID: &str = "server";
 
 /// The event type that opens `entity`.
 fn start_type(entity: Entity) -> &'static str {
@@ -149,7 +150,7 @@ impl ActiveEntityStore for MongoSink {
             .database()
             .await?
             .collection::<Document>(LAST_ALIVE)
-            .find_one(doc! { "_id": SERVER })
+            .find_one(doc! { "_id": SERVER_ID })
             .await
             .map_err(|error| sink_error(&error, self.settings()))?;
         Ok(found.and_then(|document| {
@@ -172,7 +173,7 @@ impl ActiveEntityStore for MongoSink {
             .await?
             .collection::<Document>(LAST_ALIVE)
             .update_one(
-                doc! { "_id": SERVER },
+                doc! { "_id": SERVER_ID },
                 doc! { "$set": { "last_alive": last_alive } },
             )
             .upsert(true)

@@ -2,11 +2,11 @@
 //! (database `openvidu`, collections `events`, `stats`, `active_entities`, `last_alive`, the
 //! same indexes and documents), registered as sink type `mongo`.
 
-mod active_entities;
 mod active_entity_store;
 pub mod config;
 pub mod document;
 mod error;
+mod expiry;
 pub mod indexes;
 mod sink;
 mod writer;

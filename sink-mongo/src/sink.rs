@@ -12,17 +12,17 @@ use analytics_core::{
 };
 use async_trait::async_trait;
 use mongodb::{
-    bson::{doc, DateTime, Document, RawDocumentBuf},
+    bson::{Document, RawDocumentBuf},
     options::ClientOptions,
     Client, Database,
 };
 use tokio::sync::OnceCell;
 
 use crate::{
-    active_entities,
     config::MongoSettings,
-    document::{stored_document, EXPIRE_AT_FIELD},
+    document::stored_document,
     error::sink_error,
+    expiry,
     indexes::{self, ACTIVE_ENTITIES, EVENTS, STATS},
     writer::{self, Prepared},
 };
@@ -141,7 +141,7 @@ impl Sink for MongoSink {
 
         // Only newly stored events move active entities (see `Sink::send_batch`).
         let changes = net_active_entity_changes(batch, |index| !not_new.contains(&index));
-        active_entities::apply(
+        writer::apply_active_changes(
             &database.collection::<Document>(ACTIVE_ENTITIES),
             &changes,
             &self.settings,
@@ -161,17 +161,6 @@ impl Sink for MongoSink {
 
     /// A backstop to the TTL index, which MongoDB runs about once a minute.
     async fn expire(&self, now: SystemTime) -> Result<u64, SinkError> {
-        let database = self.database().await?;
-        let expired = doc! { EXPIRE_AT_FIELD: { "$lt": DateTime::from_system_time(now) } };
-        let mut removed = 0;
-        for collection in [EVENTS, STATS] {
-            removed += database
-                .collection::<Document>(collection)
-                .delete_many(expired.clone())
-                .await
-                .map_err(|error| sink_error(&error, &self.settings))?
-                .deleted_count;
-        }
-        Ok(removed)
+        expiry::expire(self.database().await?, now, &self.settings).await
     }
 }

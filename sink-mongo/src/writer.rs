@@ -1,10 +1,17 @@
 //! The I/O of a batch: unordered `insert_many` of prepared documents in chunks within
 //! MongoDB's message size, with per-document outcomes mapped back to batch indexes.
 //! Duplicate keys are success (and reported, so that they move no active entity); no
-//! transaction, so a standalone server works too.
+//! transaction, so a standalone server works too. Then the `active_entities` collection is
+//! kept in step with the net change of what was newly stored (computed by
+//! [`analytics_core::active_entities`]).
 
-use analytics_core::{sink::RecordFailure, SinkError};
-use mongodb::{bson::RawDocumentBuf, error::ErrorKind, Collection};
+use analytics_core::{active_entities::ActiveEntityChanges, sink::RecordFailure, SinkError};
+use mongodb::{
+    bson::{doc, Document, RawDocumentBuf},
+    error::ErrorKind,
+    Collection,
+};
+use tokio::task::JoinSet;
 
 use crate::{
     config::MongoSettings,
@@ -116,6 +123,56 @@ async fn insert_chunk(
                 write_error.message
             )),
         });
+    }
+    Ok(())
+}
+
+/// Ids per delete command; far below the 16 MiB command limit for any realistic id.
+const DELETE_CHUNK: usize = 10_000;
+
+/// Applies a batch's net active-entity `changes` to `collection`: an opened entity is
+/// upserted as `{_id: <id>, entity: "ROOM"|...}`, a closed one deleted.
+pub async fn apply_active_changes(
+    collection: &Collection<Document>,
+    changes: &ActiveEntityChanges,
+    settings: &MongoSettings,
+) -> Result<(), SinkError> {
+    // Each id appears once, so the upserts commute and may run side by side (the driver's
+    // connection pool bounds how many at once).
+    let mut upserts = JoinSet::new();
+    for opened in &changes.opened {
+        let (id, entity) = (opened.id.clone(), opened.entity);
+        let collection = collection.clone();
+        upserts.spawn(async move {
+            collection
+                .update_one(
+                    doc! { "_id": id },
+                    doc! { "$set": { "entity": entity.as_str() } },
+                )
+                .upsert(true)
+                .await
+        });
+    }
+    let mut first_error = None;
+    while let Some(joined) = upserts.join_next().await {
+        let error = match joined {
+            Ok(Ok(_)) => continue,
+            Ok(Err(error)) => sink_error(&error, settings),
+            Err(join_error) => {
+                SinkError::fatal(format!("active entity upsert stopped: {join_error}"))
+            }
+        };
+        first_error.get_or_insert(error);
+    }
+    if let Some(error) = first_error {
+        return Err(error);
+    }
+    let closed: Vec<&str> = changes.closed.iter().map(|c| c.id.as_str()).collect();
+    for ids in closed.chunks(DELETE_CHUNK) {
+        collection
+            .delete_many(doc! { "_id": { "$in": ids } })
+            .await
+            .map_err(|error| sink_error(&error, settings))?;
     }
     Ok(())
 }

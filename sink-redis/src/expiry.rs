@@ -18,13 +18,13 @@ use crate::{
 const ENTRIES_PER_ROUND: usize = 1000;
 
 /// What expiry needs.
-pub struct Expirer<'a> {
+pub struct Expiry<'a> {
     pub connection: &'a RedisConnection,
     pub layout: &'a KeyLayout,
     pub expiration_ms: i64,
 }
 
-impl Expirer<'_> {
+impl Expiry<'_> {
     /// Removes what expired at `now`; returns how many stream entries went.
     pub async fn expire(&self, now: SystemTime) -> Result<u64, SinkError> {
         let now_ms = unix_millis(now);

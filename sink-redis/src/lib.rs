@@ -11,6 +11,7 @@ mod error;
 mod expiry;
 pub mod layout;
 mod scripts;
+mod server_check;
 mod sink;
 mod validate;
 mod writer;

@@ -3,17 +3,14 @@
 
 use std::time::{Duration, SystemTime};
 
-use analytics_core::{fixer::ActiveEntityStore, Batch, RecordKind, Sink, SinkError};
+use analytics_core::{fixer::ActiveEntityStore, Batch, Sink, SinkError};
 use async_trait::async_trait;
 use tokio::sync::OnceCell;
 
 use crate::{
     batch_order::BatchOrder, config::ServerTarget, connection::RedisConnection, error::sink_error,
-    expiry::Expirer, layout::KeyLayout, scripts::Scripts, writer::Writer,
+    expiry::Expiry, layout::KeyLayout, scripts::Scripts, server_check, writer::Writer,
 };
-
-/// Redis needs 6.2 or later for `XTRIM ... MINID`.
-const MIN_VERSION: (u32, u32) = (6, 2);
 
 /// The Redis destination. Built without touching the network; [`Sink::initialize`]
 /// connects.
@@ -84,48 +81,6 @@ impl RedisSink {
     pub(crate) fn ttl_ms(&self) -> u64 {
         u64::try_from(self.expiration.as_millis()).unwrap_or(u64::MAX)
     }
-
-    async fn check_server(&self, connection: &RedisConnection) -> Result<(), SinkError> {
-        // On a cluster, INFO goes to every primary and answers one text per node.
-        let info: redis::Value = connection
-            .query(redis::cmd("INFO").arg("server"))
-            .await
-            .map_err(|error| sink_error(&error))?;
-        let oldest = info_texts(info)
-            .iter()
-            .filter_map(|text| server_version(text))
-            .min();
-        if let Some(version) = oldest {
-            if version < MIN_VERSION {
-                return Err(SinkError::operator(format!(
-                    "Redis {}.{} is too old: the sink needs {}.{} or later (XTRIM MINID)",
-                    version.0, version.1, MIN_VERSION.0, MIN_VERSION.1
-                )));
-            }
-        }
-        for kind in [RecordKind::Event, RecordKind::Stat] {
-            let key = self.layout.stream(kind);
-            let found: String = connection
-                .query(redis::cmd("TYPE").arg(&key))
-                .await
-                .map_err(|error| sink_error(&error))?;
-            if found != "stream" && found != "none" {
-                return Err(SinkError::config(format!(
-                    "key `{key}` holds a {found}, not a stream: choose another `prefix` or remove the key"
-                )));
-            }
-        }
-        if !connection.is_cluster() {
-            // On a cluster, a node without the scripts answers NOSCRIPT and gets them by EVAL.
-            for load in self.scripts.load_commands() {
-                connection
-                    .query::<String>(&load)
-                    .await
-                    .map_err(|error| sink_error(&error))?;
-            }
-        }
-        Ok(())
-    }
 }
 
 #[async_trait]
@@ -140,7 +95,7 @@ impl Sink for RedisSink {
             .get_or_try_init(|| RedisConnection::connect(&self.target))
             .await
             .map_err(|error| self.masked(sink_error(&error)))?;
-        self.check_server(connection)
+        server_check::check_server(connection, &self.layout, &self.scripts)
             .await
             .map_err(|error| self.masked(error))?;
         tracing::info!(sink = %self.name, target = ?self.target, prefix = %self.layout.prefix(), "redis sink ready");
@@ -175,49 +130,11 @@ impl Sink for RedisSink {
     }
 
     async fn expire(&self, now: SystemTime) -> Result<u64, SinkError> {
-        let expirer = Expirer {
+        let expiry = Expiry {
             connection: self.connection()?,
             layout: &self.layout,
             expiration_ms: i64::try_from(self.expiration.as_millis()).unwrap_or(i64::MAX),
         };
-        expirer.expire(now).await
-    }
-}
-
-/// The `INFO` text of each node that answered.
-fn info_texts(info: redis::Value) -> Vec<String> {
-    match info {
-        redis::Value::Map(pairs) => pairs
-            .into_iter()
-            .filter_map(|(_, text)| redis::from_redis_value(text).ok())
-            .collect(),
-        other => redis::from_redis_value(other)
-            .map(|text| vec![text])
-            .unwrap_or_default(),
-    }
-}
-
-/// `(major, minor)` from `INFO server`'s `redis_version:`.
-fn server_version(info: &str) -> Option<(u32, u32)> {
-    let version = info
-        .lines()
-        .find_map(|line| line.trim().strip_prefix("redis_version:"))?;
-    let mut parts = version.split('.');
-    let major = parts.next()?.parse().ok()?;
-    let minor = parts.next()?.parse().ok()?;
-    Some((major, minor))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::server_version;
-
-    #[test]
-    fn version_is_read_from_info() {
-        assert_eq!(
-            server_version("# Server\r\nredis_version:7.0.15\r\n"),
-            Some((7, 0))
-        );
-        assert_eq!(server_version("nothing"), None);
+        expiry.expire(now).await
     }
 }

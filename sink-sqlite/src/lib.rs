@@ -4,7 +4,7 @@
 
 mod active_entity_store;
 mod config;
-mod connect_options;
+mod connection;
 mod error;
 mod expiry;
 mod schema;
@@ -12,7 +12,7 @@ mod sink;
 mod writer;
 
 pub use config::SqliteConfig;
-pub use connect_options::connect_options;
+pub use connection::connect_options;
 pub use sink::SqliteSink;
 
 use std::sync::Arc;

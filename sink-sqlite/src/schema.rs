@@ -2,7 +2,10 @@
 //! (never edit one that has shipped: append a new one). What they add up to is declared once
 //! for both SQL sinks in `sink_sql::tables`, and `tests/schema.rs` checks that they match.
 
-use sqlx::SqliteConnection;
+use analytics_core::SinkError;
+use sqlx::{SqliteConnection, SqlitePool};
+
+use crate::error::sink_error;
 
 /// Migration `n` brings the schema from version `n` to `n + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -77,8 +80,13 @@ CREATE INDEX IF NOT EXISTS stats_timestamp ON stats (timestamp);
 "#,
 ];
 
-/// Applies the migrations the database has not seen, in one transaction.
-pub(crate) async fn migrate(connection: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+/// Applies the migrations the database has not seen, each in one transaction.
+pub(crate) async fn migrate(pool: &SqlitePool) -> Result<(), SinkError> {
+    let mut connection = pool.acquire().await.map_err(sink_error)?;
+    apply_migrations(&mut connection).await.map_err(sink_error)
+}
+
+async fn apply_migrations(connection: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     let version: i64 = sqlx::query_scalar("PRAGMA user_version")
         .fetch_one(&mut *connection)
         .await?;

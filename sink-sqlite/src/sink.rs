@@ -1,16 +1,15 @@
-//! [`SqliteSink`]: opens the file lazily, migrates it, writes batches, expires records and
-//! offers its tables to the active-entities fixer.
+//! [`SqliteSink`]: the [`Sink`] contract over a lazily opened file (`connection`), its
+//! migrations (`schema`), the batch writer (`writer`) and expiry (`expiry`); its tables serve
+//! the active-entities fixer (`active_entity_store`).
 
 use std::time::SystemTime;
 
 use analytics_core::{fixer::ActiveEntityStore, Batch, Sink, SinkError};
 use async_trait::async_trait;
-use sqlx::{sqlite::SqlitePoolOptions, SqlitePool};
+use sqlx::SqlitePool;
 use tokio::sync::OnceCell;
 
-use crate::{
-    config::SqliteConfig, connect_options::connect_options, error, expiry, schema, writer,
-};
+use crate::{config::SqliteConfig, connection, expiry, schema, writer};
 
 /// Records per batch when the configuration sets no `batch_size`: each commit rewrites
 /// every page its rows touched (the id index takes random keys, so nearly one page per
@@ -34,30 +33,7 @@ impl SqliteSink {
     /// The connection pool, opened (and the file created) on first use.
     pub async fn pool(&self) -> Result<&SqlitePool, SinkError> {
         self.pool
-            .get_or_try_init(|| async {
-                if let Some(parent) = self
-                    .config
-                    .path
-                    .parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                {
-                    tokio::fs::create_dir_all(parent).await.map_err(|error| {
-                        let message = format!("cannot create folder {}: {error}", parent.display());
-                        SinkError::classified(error::io_class(&error), message, error.into())
-                    })?;
-                }
-                let options = connect_options(&self.config.path).map_err(error::sink_error)?;
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(4)
-                    .connect_with(options)
-                    .await
-                    .map_err(|error| {
-                        let context = format!("cannot open {}", self.config.path.display());
-                        error::sink_error_in(&context, error)
-                    })?;
-                tracing::info!(path = %absolute(&self.config.path).display(), "SQLite database opened");
-                Ok(pool)
-            })
+            .get_or_try_init(|| connection::open(&self.config.path))
             .await
     }
 }
@@ -69,33 +45,11 @@ impl Sink for SqliteSink {
     }
 
     async fn initialize(&self) -> Result<(), SinkError> {
-        let mut connection = self
-            .pool()
-            .await?
-            .acquire()
-            .await
-            .map_err(error::sink_error)?;
-        schema::migrate(&mut connection)
-            .await
-            .map_err(error::sink_error)
+        schema::migrate(self.pool().await?).await
     }
 
     async fn send_batch(&self, batch: &Batch) -> Result<(), SinkError> {
-        let mut transaction = self
-            .pool()
-            .await?
-            .begin()
-            .await
-            .map_err(error::sink_error)?;
-        let failures = writer::write_batch(&mut transaction, batch)
-            .await
-            .map_err(error::sink_error)?;
-        transaction.commit().await.map_err(error::sink_error)?;
-        if failures.is_empty() {
-            Ok(())
-        } else {
-            Err(SinkError::Records(failures))
-        }
+        writer::write(self.pool().await?, batch).await
     }
 
     fn preferred_batch_size(&self) -> Option<usize> {
@@ -111,23 +65,8 @@ impl Sink for SqliteSink {
     }
 
     async fn close(&self) {
-        let Some(pool) = self.pool.get() else {
-            return;
-        };
-        // TRUNCATE copies the whole WAL into the file and empties it; closing the pool then
-        // lets the last connection remove it.
-        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(pool)
-            .await
-        {
-            tracing::warn!(error = %error, path = %self.config.path.display(), "cannot fold the WAL back into the database file");
+        if let Some(pool) = self.pool.get() {
+            connection::close(pool, &self.config.path).await;
         }
-        pool.close().await;
-        tracing::info!(path = %absolute(&self.config.path).display(), "SQLite database closed");
     }
-}
-
-/// `path` from the root, so that the log says where the file is whatever the working folder.
-fn absolute(path: &std::path::Path) -> std::path::PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
 }

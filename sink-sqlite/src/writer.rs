@@ -9,14 +9,16 @@ use std::{collections::HashSet, sync::Arc};
 use analytics_core::{
     active_entities::{net_active_entity_changes, ActiveEntityChanges},
     sink::RecordFailure,
-    Batch, Record, RecordKind,
+    Batch, Record, RecordKind, SinkError,
 };
 use sink_sql::tables::{EVENTS, STATS};
 use sqlx::{
     query::QueryScalar,
     sqlite::{Sqlite, SqliteArguments},
-    AssertSqlSafe, SqliteConnection,
+    AssertSqlSafe, SqliteConnection, SqlitePool,
 };
+
+use crate::error::sink_error;
 
 /// Rows per multi-row statement (13-14 bound values each, far under SQLite's limit).
 const ROWS_PER_STATEMENT: usize = 100;
@@ -24,8 +26,23 @@ const ROWS_PER_STATEMENT: usize = 100;
 const EVENT_PLACEHOLDERS: &str = "(?,?,?,?,?,?,?,?,?,?,?,?,?)";
 const STAT_PLACEHOLDERS: &str = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
+/// Writes `batch` in one transaction; the records SQLite refused are a
+/// [`SinkError::Records`] (the others are stored).
+pub(crate) async fn write(pool: &SqlitePool, batch: &Batch) -> Result<(), SinkError> {
+    let mut transaction = pool.begin().await.map_err(sink_error)?;
+    let failures = write_batch(&mut transaction, batch)
+        .await
+        .map_err(sink_error)?;
+    transaction.commit().await.map_err(sink_error)?;
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(SinkError::Records(failures))
+    }
+}
+
 /// Writes every record of `batch`; returns the records SQLite refused (with their index).
-pub(crate) async fn write_batch(
+async fn write_batch(
     connection: &mut SqliteConnection,
     batch: &Batch,
 ) -> Result<Vec<RecordFailure>, sqlx::Error> {

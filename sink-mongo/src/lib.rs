@@ -11,6 +11,9 @@ pub mod indexes;
 mod sink;
 mod writer;
 
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
 use std::sync::Arc;
 
 use analytics_core::{registry::Mapping, AnalyticsConfig, Sink, SinkContext, SinkError};

@@ -17,6 +17,8 @@ mod statement;
 mod url_parameters;
 mod writer;
 
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 #[cfg(test)]
 mod tests;
 

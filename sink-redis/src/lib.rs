@@ -16,6 +16,9 @@ mod sink;
 mod validate;
 mod writer;
 
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
 use std::sync::Arc;
 
 use analytics_core::{Sink, SinkContext, SinkError};

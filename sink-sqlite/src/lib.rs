@@ -11,6 +11,9 @@ mod schema;
 mod sink;
 mod writer;
 
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
 pub use config::SqliteConfig;
 pub use connection::connect_options;
 pub use sink::SqliteSink;

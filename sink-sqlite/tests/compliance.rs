@@ -1,68 +1,13 @@
 //! The sink and fixer compliance suites against a real SQLite file, plus SQLite-specific
 //! checks.
 
-use std::{path::PathBuf, sync::Arc};
+use std::sync::Arc;
 
 use analytics_core::{
-    testkit::{run_fixer_compliance, run_sink_compliance, ComplianceTarget, StoreProbe},
-    Entity, Record, RecordKind,
+    testkit::{run_fixer_compliance, run_sink_compliance, ComplianceTarget},
+    Record,
 };
-use async_trait::async_trait;
-use serde_json::Value;
-use sink_sqlite::{SqliteConfig, SqliteSink};
-use sqlx::{Row, SqlitePool};
-
-struct SqliteProbe {
-    sink: Arc<SqliteSink>,
-    _dir: Arc<tempfile::TempDir>,
-}
-
-impl SqliteProbe {
-    async fn pool(&self) -> &SqlitePool {
-        self.sink.pool().await.expect("the sink's database opens")
-    }
-}
-
-fn table(kind: RecordKind) -> &'static str {
-    match kind {
-        RecordKind::Event => "events",
-        RecordKind::Stat => "stats",
-    }
-}
-
-#[async_trait]
-impl StoreProbe for SqliteProbe {
-    async fn stored_ids(&self, kind: RecordKind) -> Vec<String> {
-        let sql = format!("SELECT id FROM {}", table(kind));
-        sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .fetch_all(self.pool().await)
-            .await
-            .expect("ids readable")
-    }
-
-    async fn stored_document(&self, kind: RecordKind, id: &str) -> Option<Value> {
-        let sql = format!("SELECT data FROM {} WHERE id = ?", table(kind));
-        let data: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .bind(id.to_owned())
-            .fetch_optional(self.pool().await)
-            .await
-            .expect("document readable");
-        data.map(|text| serde_json::from_str(&text).expect("stored data is JSON"))
-    }
-
-    async fn active_entities(&self) -> Vec<(Entity, String)> {
-        sqlx::query("SELECT entity, id FROM active_entities")
-            .fetch_all(self.pool().await)
-            .await
-            .expect("active entities readable")
-            .into_iter()
-            .map(|row| {
-                let entity: String = row.get("entity");
-                (Entity::parse(&entity).expect("known entity"), row.get("id"))
-            })
-            .collect()
-    }
-}
+use sink_sqlite::{testkit::TestFile, SqliteConfig, SqliteSink};
 
 /// SQLite refuses a row whose `data` is not JSON (`CHECK (json_valid(data))`).
 fn spoil(mut record: Record) -> Record {
@@ -71,12 +16,10 @@ fn spoil(mut record: Record) -> Record {
 }
 
 fn new_target() -> ComplianceTarget {
-    let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
-    let path: PathBuf = dir.path().join("nested/analytics.db");
-    let sink = Arc::new(SqliteSink::new(SqliteConfig { path }));
+    let file = TestFile::new();
     ComplianceTarget {
-        sink: sink.clone(),
-        probe: Some(Arc::new(SqliteProbe { sink, _dir: dir })),
+        sink: file.sink(),
+        probe: Some(Arc::new(file.probe())),
         spoil,
     }
 }

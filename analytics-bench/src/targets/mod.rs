@@ -1,6 +1,7 @@
 //! The databases measured: for each, the sink settings that point livekit-analytics at a
 //! fresh namespace (schema, key prefix, database or file), the baseline insert with the
-//! official driver, the count of what is stored, and the clean-up.
+//! official driver, and, from each sink's `testkit`, the count of what is stored and the
+//! clean-up.
 
 mod mongo;
 mod postgres;
@@ -9,14 +10,14 @@ mod sqlite;
 
 use std::{path::Path, sync::Arc, time::Duration};
 
-use analytics_core::{Record, Sink, SinkContext, SinkFactory};
-
-// Linked for their `inventory` registrations: the baselines set their schema up with the
-// sinks' own `initialize`, so that tables and indexes are the same as the pipeline's.
-use sink_mongo as _;
-use sink_postgres as _;
-use sink_redis as _;
-use sink_sqlite as _;
+use ::redis::aio::MultiplexedConnection;
+use analytics_core::{registry::Mapping, Record, RecordKind, Sink, SinkContext, SinkFactory};
+// Also linked for their `inventory` registrations: the baselines set their schema up with
+// the sinks' own `initialize`, so that tables and indexes are the same as the pipeline's.
+use sink_mongo::testkit::MongoProbe;
+use sink_postgres::testkit::PgProbe;
+use sink_redis::testkit::RedisProbe;
+use sink_sqlite::testkit::SqliteProbe;
 
 use crate::dataset::EXPIRATION;
 
@@ -49,23 +50,35 @@ impl Namespace {
     }
 }
 
-/// A connection that counts stored records.
+/// The sink's probe of a namespace, which counts stored records.
 pub enum Store {
-    Postgres(postgres::Counter),
-    Redis(redis::Counter),
-    Mongo(mongo::Counter),
-    Sqlite(sqlite::Counter),
+    Postgres(PgProbe),
+    Redis(RedisProbe<MultiplexedConnection>),
+    Mongo(MongoProbe),
+    Sqlite(SqliteProbe),
 }
 
 impl Store {
     /// Events plus stats stored.
     pub async fn count(&self) -> Result<u64, String> {
-        match self {
-            Store::Postgres(counter) => counter.count().await,
-            Store::Redis(counter) => counter.count().await,
-            Store::Mongo(counter) => counter.count().await,
-            Store::Sqlite(counter) => counter.count().await,
+        let mut total = 0;
+        for kind in [RecordKind::Event, RecordKind::Stat] {
+            total += self.count_of(kind).await?;
         }
+        Ok(total)
+    }
+
+    async fn count_of(&self, kind: RecordKind) -> Result<u64, String> {
+        let (sink, counted) = match self {
+            Store::Postgres(probe) => (
+                "postgres",
+                probe.count(kind).await.map_err(|e| e.to_string()),
+            ),
+            Store::Redis(probe) => ("redis", probe.count(kind).await.map_err(|e| e.to_string())),
+            Store::Mongo(probe) => ("mongo", probe.count(kind).await.map_err(|e| e.to_string())),
+            Store::Sqlite(probe) => ("sqlite", probe.count(kind).await.map_err(|e| e.to_string())),
+        };
+        counted.map_err(|error| format!("{sink} count: {error}"))
     }
 }
 
@@ -79,26 +92,18 @@ impl Target {
         }
     }
 
-    /// The sink settings (a YAML flow mapping, `type` included) writing into `namespace`.
+    /// The sink settings (a YAML flow mapping, `type` included) writing into `namespace`,
+    /// as each sink's `testkit` makes them.
     pub fn sink_settings(&self, namespace: &Namespace, dir: &Path) -> String {
-        match self {
-            Target::Postgres { url } => format!(
-                "{{ type: postgres, url: \"{url}\", schema: {} }}",
-                namespace.name
-            ),
-            Target::Redis { url } => format!(
-                "{{ type: redis, url: \"{url}\", prefix: \"{}\" }}",
-                namespace.prefix()
-            ),
-            Target::Mongo { url } => format!(
-                "{{ type: mongo, url: \"{url}\", database: {} }}",
-                namespace.name
-            ),
-            Target::Sqlite => format!(
-                "{{ type: sqlite, path: \"{}\" }}",
-                sqlite::path(dir, namespace).display()
-            ),
-        }
+        let mut settings: Mapping = match self {
+            Target::Postgres { url } => sink_postgres::testkit::settings(url, &namespace.name),
+            Target::Redis { url } => sink_redis::testkit::settings(url, &namespace.prefix()),
+            Target::Mongo { url } => sink_mongo::testkit::settings(url, &namespace.name),
+            Target::Sqlite => sink_sqlite::testkit::settings(&sqlite::path(dir, namespace)),
+        };
+        settings.insert("type".into(), self.name().into());
+        // JSON is a YAML flow mapping, on one line.
+        serde_json::to_string(&settings).expect("settings of strings serialise")
     }
 
     /// Sets `namespace` up with the sink's own `initialize` (tables, indexes, expiry).
@@ -126,28 +131,46 @@ impl Target {
         }
     }
 
-    /// A counter of what is stored in `namespace`.
+    /// The sink's probe of what is stored in `namespace`.
     pub async fn store(&self, namespace: &Namespace, dir: &Path) -> Result<Store, String> {
+        let name = &namespace.name;
+        let cannot_connect = |error: String| format!("{}: cannot connect: {error}", self.name());
         Ok(match self {
-            Target::Postgres { url } => {
-                Store::Postgres(postgres::Counter::connect(url, namespace).await?)
-            }
-            Target::Redis { url } => Store::Redis(redis::Counter::connect(url, namespace).await?),
-            Target::Mongo { url } => Store::Mongo(mongo::Counter::connect(url, namespace).await?),
-            Target::Sqlite => {
-                Store::Sqlite(sqlite::Counter::connect(&sqlite::path(dir, namespace)).await?)
-            }
+            Target::Postgres { url } => Store::Postgres(
+                PgProbe::connect(url, name)
+                    .await
+                    .map_err(|error| cannot_connect(error.to_string()))?,
+            ),
+            Target::Redis { url } => Store::Redis(
+                RedisProbe::connect(url, &namespace.prefix())
+                    .await
+                    .map_err(|error| cannot_connect(error.to_string()))?,
+            ),
+            Target::Mongo { url } => Store::Mongo(
+                MongoProbe::connect(url, name)
+                    .await
+                    .map_err(|error| cannot_connect(error.to_string()))?,
+            ),
+            Target::Sqlite => Store::Sqlite(SqliteProbe::new(&sqlite::path(dir, namespace))),
         })
     }
 
     /// Removes what was written into `namespace` (files go with the temporary folder).
     pub async fn clean_up(&self, namespace: &Namespace) -> Result<(), String> {
-        match self {
-            Target::Postgres { url } => postgres::drop_schema(url, namespace).await,
-            Target::Redis { url } => redis::delete_keys(url, namespace).await,
-            Target::Mongo { url } => mongo::drop_database(url, namespace).await,
+        let name = &namespace.name;
+        let removed = match self {
+            Target::Postgres { url } => sink_postgres::testkit::drop_schema(url, name)
+                .await
+                .map_err(|error| error.to_string()),
+            Target::Redis { url } => sink_redis::testkit::delete_prefix(url, &namespace.prefix())
+                .await
+                .map_err(|error| error.to_string()),
+            Target::Mongo { url } => sink_mongo::testkit::drop_database(url, name)
+                .await
+                .map_err(|error| error.to_string()),
             Target::Sqlite => Ok(()),
-        }
+        };
+        removed.map_err(|error| format!("{}: cannot remove {name}: {error}", self.name()))
     }
 }
 

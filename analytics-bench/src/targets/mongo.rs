@@ -58,37 +58,3 @@ pub async fn baseline(
     .await?;
     Ok(started.elapsed())
 }
-
-/// Counts the documents of a namespace's `events` and `stats` (from collection metadata).
-pub struct Counter {
-    database: Database,
-}
-
-impl Counter {
-    pub async fn connect(url: &str, namespace: &Namespace) -> Result<Counter, String> {
-        Ok(Counter {
-            database: database(url, namespace).await?,
-        })
-    }
-
-    pub async fn count(&self) -> Result<u64, String> {
-        let mut total = 0;
-        for kind in [RecordKind::Event, RecordKind::Stat] {
-            total += self
-                .database
-                .collection::<RawDocumentBuf>(collection_name(kind))
-                .estimated_document_count()
-                .await
-                .map_err(|error| format!("mongo count: {error}"))?;
-        }
-        Ok(total)
-    }
-}
-
-pub async fn drop_database(url: &str, namespace: &Namespace) -> Result<(), String> {
-    database(url, namespace)
-        .await?
-        .drop()
-        .await
-        .map_err(|error| format!("mongo: cannot drop {}: {error}", namespace.name))
-}

@@ -174,39 +174,3 @@ pub async fn baseline(
     .await?;
     Ok(started.elapsed())
 }
-
-/// Counts rows in a namespace's `events` and `stats`.
-pub struct Counter {
-    pool: PgPool,
-    sql: String,
-}
-
-impl Counter {
-    pub async fn connect(url: &str, namespace: &Namespace) -> Result<Counter, String> {
-        let schema = &namespace.name;
-        Ok(Counter {
-            pool: pool(url, 1).await?,
-            sql: format!("SELECT (SELECT count(*) FROM {schema}.events) + (SELECT count(*) FROM {schema}.stats)"),
-        })
-    }
-
-    pub async fn count(&self) -> Result<u64, String> {
-        let (count,): (i64,) = sqlx::query_as(AssertSqlSafe(self.sql.clone()))
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|error| format!("postgres count: {error}"))?;
-        Ok(count.max(0) as u64)
-    }
-}
-
-pub async fn drop_schema(url: &str, namespace: &Namespace) -> Result<(), String> {
-    let pool = pool(url, 1).await?;
-    sqlx::query(AssertSqlSafe(format!(
-        "DROP SCHEMA IF EXISTS {} CASCADE",
-        namespace.name
-    )))
-    .execute(&pool)
-    .await
-    .map(|_| ())
-    .map_err(|error| format!("postgres: cannot drop schema {}: {error}", namespace.name))
-}

@@ -110,25 +110,3 @@ pub async fn baseline(path: &Path, records: &[Record]) -> Result<Duration, Strin
         .map_err(|error| format!("sqlite commit: {error}"))?;
     Ok(started.elapsed())
 }
-
-/// Counts rows in the file's `events` and `stats`.
-pub struct Counter {
-    pool: SqlitePool,
-}
-
-impl Counter {
-    pub async fn connect(path: &Path) -> Result<Counter, String> {
-        Ok(Counter {
-            pool: pool(path).await?,
-        })
-    }
-
-    pub async fn count(&self) -> Result<u64, String> {
-        let (count,): (i64,) =
-            sqlx::query_as("SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM stats)")
-                .fetch_one(&self.pool)
-                .await
-                .map_err(|error| format!("sqlite count: {error}"))?;
-        Ok(count.max(0) as u64)
-    }
-}

@@ -38,7 +38,9 @@ async fn compliance_suite_passes_on_redis() {
         })
     }))
     .await;
-    delete_prefix(&url, &run_prefix).await;
+    delete_prefix(&url, &run_prefix)
+        .await
+        .expect("test keys deleted");
 }
 
 #[tokio::test]
@@ -103,7 +105,9 @@ async fn session_lands_in_streams_and_lookups_and_resending_adds_nothing() {
         .into_iter()
         .collect();
     assert_eq!(stored, ids_of(&records, RecordKind::Event));
-    delete_prefix(&url, &prefix).await;
+    delete_prefix(&url, &prefix)
+        .await
+        .expect("test keys deleted");
 }
 
 #[tokio::test]
@@ -135,7 +139,9 @@ async fn without_an_address_livekit_redis_section_is_used() {
     sink.send_batch(&batch_of(&records)).await.expect("written");
     let probe = RedisProbe::new(single_connection(&url).await, &prefix);
     assert_eq!(probe.stored_ids(RecordKind::Stat).await.len(), 4);
-    delete_prefix(&url, &prefix).await;
+    delete_prefix(&url, &prefix)
+        .await
+        .expect("test keys deleted");
 }
 
 #[tokio::test]

@@ -38,7 +38,9 @@ async fn fixer_compliance_suite_passes_on_redis() {
         })
     }))
     .await;
-    delete_prefix(&url, &run_prefix).await;
+    delete_prefix(&url, &run_prefix)
+        .await
+        .expect("test keys deleted");
 }
 
 #[tokio::test]
@@ -68,6 +70,8 @@ async fn fixer_compliance_suite_passes_on_redis_cluster() {
     }))
     .await;
     for url in &urls {
-        delete_prefix(url, &run_prefix).await;
+        delete_prefix(url, &run_prefix)
+            .await
+            .expect("test keys deleted");
     }
 }

@@ -85,7 +85,9 @@ async fn tail_consumer_receives_records_in_order() {
         .expect("consumer done in time")
         .expect("consumer did not panic");
     assert_eq!(received, expected, "every event once, in write order");
-    delete_prefix(&url, &prefix).await;
+    delete_prefix(&url, &prefix)
+        .await
+        .expect("test keys deleted");
 }
 
 #[tokio::test]
@@ -141,5 +143,7 @@ async fn consumer_group_gets_each_record_once() {
         again.is_none_or(|reply| reply.keys.iter().all(|k| k.ids.is_empty())),
         "nothing new"
     );
-    delete_prefix(&url, &prefix).await;
+    delete_prefix(&url, &prefix)
+        .await
+        .expect("test keys deleted");
 }

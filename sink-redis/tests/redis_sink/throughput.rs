@@ -39,5 +39,7 @@ async fn measure_write_throughput() {
         rate(new),
         rate(resent)
     );
-    delete_prefix(&url, &prefix).await;
+    delete_prefix(&url, &prefix)
+        .await
+        .expect("test keys deleted");
 }

@@ -101,7 +101,9 @@ async fn streams_are_trimmed_by_age_with_their_lookups_and_markers() {
         assert!(probe.stored_ids(kind).await.is_empty());
         assert!(probe.lookup_ids(kind, samples::ROOM_SID).await.is_empty());
     }
-    delete_prefix(&url, &prefix).await;
+    delete_prefix(&url, &prefix)
+        .await
+        .expect("test keys deleted");
 }
 
 #[tokio::test]
@@ -130,5 +132,7 @@ async fn trimming_works_in_rounds_on_a_long_stream() {
     );
     let probe = RedisProbe::new(single_connection(&url).await, &prefix);
     assert!(probe.stored_ids(RecordKind::Event).await.is_empty());
-    delete_prefix(&url, &prefix).await;
+    delete_prefix(&url, &prefix)
+        .await
+        .expect("test keys deleted");
 }

@@ -4,7 +4,7 @@
 use std::{path::Path, time::Duration};
 
 use analytics_core::{testkit::server_url, RecordKind};
-use sqlx::{AssertSqlSafe, Connection};
+use sink_postgres::testkit::drop_schema;
 
 use crate::fault_support::{stores::Stores, traffic::IdSet};
 use crate::support::{API_KEY, API_SECRET};
@@ -136,11 +136,6 @@ impl SqlSinks {
 
     /// Removes the test's PostgreSQL schema.
     pub async fn clean_up(&self) {
-        if let Ok(mut connection) = sqlx::PgConnection::connect(&self.stores.postgres_url).await {
-            let drop = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.stores.schema);
-            let _ = sqlx::query(AssertSqlSafe(drop))
-                .execute(&mut connection)
-                .await;
-        }
+        let _ = drop_schema(&self.stores.postgres_url, &self.stores.schema).await;
     }
 }

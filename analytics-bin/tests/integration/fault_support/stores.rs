@@ -8,10 +8,14 @@ use std::{
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
-use analytics_core::{testkit::server_url, RecordKind};
-use mongodb::bson::{doc, Document};
-use redis::AsyncCommands;
-use sqlx::{AssertSqlSafe, Connection};
+use analytics_core::{
+    testkit::{server_url, StoreProbe},
+    RecordKind,
+};
+use sink_mongo::testkit::{drop_database, MongoProbe};
+use sink_postgres::testkit::{drop_schema, PgProbe};
+use sink_redis::testkit::{delete_prefix, RedisProbe};
+use sink_sqlite::testkit::SqliteProbe;
 
 use super::traffic::IdSet;
 
@@ -77,10 +81,16 @@ impl Stores {
     /// Every stored record id of `kind` in `sink`, duplicates included.
     pub async fn stored_ids(&self, sink: &str, kind: RecordKind) -> Vec<String> {
         match sink {
-            "sqlite" => self.sqlite_ids(kind).await,
-            "postgres" => self.postgres_ids(kind).await,
-            "redis" => self.redis_ids(kind).await,
-            "mongo" => self.mongo_ids(kind).await,
+            "sqlite" => self.sqlite().stored_ids(kind).await,
+            "postgres" => {
+                PgProbe::connect(&self.postgres_url, &self.schema)
+                    .await
+                    .expect("PostgreSQL answers")
+                    .stored_ids(kind)
+                    .await
+            }
+            "redis" => self.redis().await.stored_ids(kind).await,
+            "mongo" => self.mongo().await.stored_ids(kind).await,
             other => panic!("no sink {other}"),
         }
     }
@@ -88,25 +98,17 @@ impl Stores {
     /// Records of `kind` stored in `sink` (0 while its tables do not exist yet); for MongoDB
     /// the collection's estimated count, which SecantusDB answers faster than an exact one.
     pub async fn count(&self, sink: &str, kind: RecordKind) -> usize {
-        match sink {
-            "sqlite" => self.sql_count_sqlite(kind).await,
-            "postgres" => self.sql_count_postgres(kind).await,
-            "redis" => {
-                let mut connection = self.redis().await;
-                connection
-                    .xlen::<_, usize>(self.redis_stream(kind))
-                    .await
-                    .unwrap_or(0)
-            }
-            "mongo" => self
-                .mongo()
-                .await
-                .collection::<Document>(table(kind))
-                .estimated_document_count()
-                .await
-                .unwrap_or(0) as usize,
+        let count = match sink {
+            "sqlite" => self.sqlite().count(kind).await.ok(),
+            "postgres" => match PgProbe::connect(&self.postgres_url, &self.schema).await {
+                Ok(probe) => probe.count(kind).await.ok(),
+                Err(_) => None,
+            },
+            "redis" => self.redis().await.count(kind).await.ok(),
+            "mongo" => self.mongo().await.count(kind).await.ok(),
             other => panic!("no sink {other}"),
-        }
+        };
+        count.unwrap_or(0) as usize
     }
 
     /// Waits until every sink holds every id of `required`, for as long as the stores keep
@@ -208,151 +210,24 @@ impl Stores {
 
     /// Removes what the test stored on the shared servers.
     pub async fn clean_up(&self) {
-        if let Ok(mut connection) = sqlx::PgConnection::connect(&self.postgres_url).await {
-            let drop = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.schema);
-            let _ = sqlx::query(AssertSqlSafe(drop))
-                .execute(&mut connection)
-                .await;
-        }
-        let mut connection = self.redis().await;
-        let keys: Vec<String> = connection
-            .keys(format!("{}*", self.redis_prefix))
-            .await
-            .unwrap_or_default();
-        for chunk in keys.chunks(1000) {
-            let _: Result<(), _> = connection.del(chunk).await;
-        }
-        let _ = self.mongo().await.drop().await;
+        let _ = drop_schema(&self.postgres_url, &self.schema).await;
+        let _ = delete_prefix(&self.redis_url, &self.redis_prefix).await;
+        let _ = drop_database(&self.mongo_url, &self.mongo_database).await;
     }
 
-    async fn sqlite_ids(&self, kind: RecordKind) -> Vec<String> {
-        let mut connection = crate::support::TestService::open_sqlite(&self.sqlite_path).await;
-        let sql = format!("SELECT id FROM {}", table(kind));
-        sqlx::query_scalar(AssertSqlSafe(sql))
-            .fetch_all(&mut connection)
-            .await
-            .expect("SQLite ids")
+    fn sqlite(&self) -> SqliteProbe {
+        SqliteProbe::new(&self.sqlite_path)
     }
 
-    async fn sql_count_sqlite(&self, kind: RecordKind) -> usize {
-        if !self.sqlite_path.exists() {
-            return 0;
-        }
-        let mut connection = crate::support::TestService::open_sqlite(&self.sqlite_path).await;
-        let sql = format!("SELECT COUNT(*) FROM {}", table(kind));
-        sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql))
-            .fetch_one(&mut connection)
-            .await
-            .unwrap_or(0) as usize
-    }
-
-    async fn postgres_ids(&self, kind: RecordKind) -> Vec<String> {
-        let mut connection = sqlx::PgConnection::connect(&self.postgres_url)
-            .await
-            .expect("PostgreSQL answers");
-        let sql = format!("SELECT id FROM \"{}\".{}", self.schema, table(kind));
-        sqlx::query_scalar(AssertSqlSafe(sql))
-            .fetch_all(&mut connection)
-            .await
-            .expect("PostgreSQL ids")
-    }
-
-    async fn sql_count_postgres(&self, kind: RecordKind) -> usize {
-        let Ok(mut connection) = sqlx::PgConnection::connect(&self.postgres_url).await else {
-            return 0;
-        };
-        let sql = format!("SELECT COUNT(*) FROM \"{}\".{}", self.schema, table(kind));
-        sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql))
-            .fetch_one(&mut connection)
-            .await
-            .unwrap_or(0) as usize
-    }
-
-    fn redis_stream(&self, kind: RecordKind) -> String {
-        format!("{}{}", self.redis_prefix, table(kind))
-    }
-
-    async fn redis(&self) -> redis::aio::MultiplexedConnection {
-        redis::Client::open(self.redis_url.as_str())
-            .expect("Redis URL")
-            .get_multiplexed_async_connection_with_config(
-                &redis::AsyncConnectionConfig::new()
-                    .set_response_timeout(Some(Duration::from_secs(60))),
-            )
+    async fn redis(&self) -> RedisProbe<redis::aio::MultiplexedConnection> {
+        RedisProbe::connect(&self.redis_url, &self.redis_prefix)
             .await
             .expect("Redis answers")
     }
 
-    /// The `id` field of every stream entry, read by a script so that the documents stay
-    /// on the server.
-    async fn redis_ids(&self, kind: RecordKind) -> Vec<String> {
-        let script = redis::Script::new(
-            r"local entries = redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2])
-              local reply = {}
-              for _, entry in ipairs(entries) do
-                local fields = entry[2]
-                local id = ''
-                for i = 1, #fields, 2 do
-                  if fields[i] == 'id' then id = fields[i + 1] end
-                end
-                reply[#reply + 1] = entry[1]
-                reply[#reply + 1] = id
-              end
-              return reply",
-        );
-        let mut connection = self.redis().await;
-        let stream = self.redis_stream(kind);
-        let mut ids = Vec::new();
-        let mut start = "-".to_owned();
-        loop {
-            let page: Vec<String> = script
-                .key(&stream)
-                .arg(&start)
-                .arg(PAGE)
-                .invoke_async(&mut connection)
-                .await
-                .expect("XRANGE script answers");
-            let entries = page.len() / 2;
-            ids.extend(page.chunks(2).map(|pair| pair[1].clone()));
-            match page.chunks(2).last() {
-                Some(last) if entries == PAGE => start = format!("({}", last[0]),
-                _ => break,
-            }
-        }
-        ids
-    }
-
-    async fn mongo(&self) -> mongodb::Database {
-        mongodb::Client::with_uri_str(&self.mongo_url)
+    async fn mongo(&self) -> MongoProbe {
+        MongoProbe::connect(&self.mongo_url, &self.mongo_database)
             .await
             .expect("MongoDB URL")
-            .database(&self.mongo_database)
-    }
-
-    async fn mongo_ids(&self, kind: RecordKind) -> Vec<String> {
-        let mut cursor = self
-            .mongo()
-            .await
-            .collection::<Document>(table(kind))
-            .find(doc! {})
-            .projection(doc! { "_id": 1 })
-            .await
-            .expect("MongoDB find");
-        let mut ids = Vec::new();
-        while cursor.advance().await.expect("MongoDB cursor") {
-            let document = cursor.deserialize_current().expect("MongoDB document");
-            ids.push(document.get_str("_id").unwrap_or_default().to_owned());
-        }
-        ids
-    }
-}
-
-/// Stream entries read at once.
-const PAGE: usize = 10_000;
-
-fn table(kind: RecordKind) -> &'static str {
-    match kind {
-        RecordKind::Event => "events",
-        RecordKind::Stat => "stats",
     }
 }

@@ -68,12 +68,12 @@ impl ActiveEntityStore for MongoSink {
             .collection::<Document>(ACTIVE_ENTITIES)
             .find(doc! {})
             .await
-            .map_err(|error| sink_error(&error, self.settings()))?;
+            .map_err(|error| sink_error(&error, &self.settings))?;
         let mut entities = Vec::new();
         while cursor
             .advance()
             .await
-            .map_err(|error| sink_error(&error, self.settings()))?
+            .map_err(|error| sink_error(&error, &self.settings))?
         {
             let Ok(document) = cursor.deserialize_current() else {
                 continue;
@@ -110,7 +110,7 @@ impl ActiveEntityStore for MongoSink {
                     .build(),
             )
             .await
-            .map_err(|error| sink_error(&error, self.settings()))?;
+            .map_err(|error| sink_error(&error, &self.settings))?;
         Ok(found.and_then(|mut document| {
             document.remove("_id");
             document.remove(EXPIRE_AT_FIELD);
@@ -131,7 +131,7 @@ impl ActiveEntityStore for MongoSink {
             .find_one(filter)
             .projection(doc! { "_id": 1 })
             .await
-            .map_err(|error| sink_error(&error, self.settings()))?;
+            .map_err(|error| sink_error(&error, &self.settings))?;
         Ok(found.is_some())
     }
 
@@ -141,7 +141,7 @@ impl ActiveEntityStore for MongoSink {
             .collection::<Document>(ACTIVE_ENTITIES)
             .delete_one(doc! { "_id": &active.id, "entity": active.entity.as_str() })
             .await
-            .map_err(|error| sink_error(&error, self.settings()))?;
+            .map_err(|error| sink_error(&error, &self.settings))?;
         Ok(())
     }
 
@@ -152,7 +152,7 @@ impl ActiveEntityStore for MongoSink {
             .collection::<Document>(LAST_ALIVE)
             .find_one(doc! { "_id": SERVER_ID })
             .await
-            .map_err(|error| sink_error(&error, self.settings()))?;
+            .map_err(|error| sink_error(&error, &self.settings))?;
         Ok(found.and_then(|document| {
             let at = document.get_document("last_alive").ok()?;
             let seconds = u64::try_from(number(at.get("seconds"))?).ok()?;
@@ -178,7 +178,7 @@ impl ActiveEntityStore for MongoSink {
             )
             .upsert(true)
             .await
-            .map_err(|error| sink_error(&error, self.settings()))?;
+            .map_err(|error| sink_error(&error, &self.settings))?;
         Ok(())
     }
 
@@ -212,7 +212,7 @@ impl ActiveEntityStore for MongoSink {
             {
                 Ok(false)
             }
-            Err(error) => Err(sink_error(&error, self.settings())),
+            Err(error) => Err(sink_error(&error, &self.settings)),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 mod active_entity_store;
 pub mod config;
+mod connection;
 pub mod document;
 mod error;
 mod expiry;

@@ -1,10 +1,7 @@
 //! [`MongoSink`]: the policy of a batch (prepare documents, write events and stats side by
 //! side, then move active entities for what was stored) over a lazily made client.
 
-use std::{
-    collections::HashSet,
-    time::{Duration, SystemTime},
-};
+use std::{collections::HashSet, time::SystemTime};
 
 use analytics_core::{
     active_entities::net_active_entity_changes, fixer::ActiveEntityStore, sink::RecordFailure,
@@ -13,31 +10,25 @@ use analytics_core::{
 use async_trait::async_trait;
 use mongodb::{
     bson::{Document, RawDocumentBuf},
-    options::ClientOptions,
-    Client, Database,
+    Database,
 };
 use tokio::sync::OnceCell;
 
 use crate::{
     config::MongoSettings,
     document::stored_document,
-    error::sink_error,
     expiry,
     indexes::{self, ACTIVE_ENTITIES, EVENTS, STATS},
     writer::{self, Prepared},
 };
 
-/// How long an operation waits for a usable server when the URL does not say
-/// (`serverSelectionTimeoutMS`): short enough that an outage is reported, and retried by the
-/// sender with backoff, well before LiveKit's next batch.
-const DEFAULT_SERVER_SELECTION_TIMEOUT: Duration = Duration::from_secs(10);
-const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// A MongoDB destination in openvidu-livekit's format.
 pub struct MongoSink {
     name: String,
-    settings: MongoSettings,
-    database: OnceCell<Database>,
+    /// Where it writes; the other modules of the crate read it too.
+    pub(crate) settings: MongoSettings,
+    /// The database, reached on first use ([`MongoSink::database`]).
+    pub(crate) database: OnceCell<Database>,
 }
 
 impl MongoSink {
@@ -50,35 +41,6 @@ impl MongoSink {
             settings,
             database: OnceCell::new(),
         })
-    }
-
-    /// The sink's settings.
-    pub(crate) fn settings(&self) -> &MongoSettings {
-        &self.settings
-    }
-
-    /// The database, making the client on first call (parsing a `mongodb+srv` URL looks up
-    /// DNS, which is why it happens here and not when the sink is built).
-    pub(crate) async fn database(&self) -> Result<&Database, SinkError> {
-        self.database
-            .get_or_try_init(|| async {
-                let mut options = ClientOptions::parse(&self.settings.url)
-                    .await
-                    .map_err(|error| sink_error(&error, &self.settings))?;
-                options
-                    .app_name
-                    .get_or_insert_with(|| "livekit-analytics".to_owned());
-                options
-                    .server_selection_timeout
-                    .get_or_insert(DEFAULT_SERVER_SELECTION_TIMEOUT);
-                options
-                    .connect_timeout
-                    .get_or_insert(DEFAULT_CONNECT_TIMEOUT);
-                let client = Client::with_options(options)
-                    .map_err(|error| sink_error(&error, &self.settings))?;
-                Ok(client.database(&self.settings.database))
-            })
-            .await
     }
 }
 

@@ -85,10 +85,6 @@ CREATE TABLE {schema}.fixer_lease (
         "identifiers of any length: hash indexes on the id columns, active_entities unique by md5(id)",
         LONG_IDENTIFIERS,
     ),
-    (
-        "stats by kind and time, as SQLite has them (the tables of sink_sql::tables)",
-        "CREATE INDEX IF NOT EXISTS stats_kind_timestamp ON {schema}.stats (kind, timestamp);",
-    ),
 ];
 
 /// A B-tree index row holds at most about 2.7 KB, so a record with a longer room sid,

@@ -118,9 +118,10 @@ pub const STATS: Table = Table {
         timestamp("expire_at"),
         json("data"),
     ],
+    // Not `kind`: two values, and always filtered with a room, participant or time; stats
+    // are the bulk of the data, and every index costs write throughput.
     lookups: &[
         "id",
-        "kind",
         "timestamp",
         "room_sid",
         "participant_sid",

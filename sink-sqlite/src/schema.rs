@@ -71,12 +71,14 @@ CREATE TABLE IF NOT EXISTS fixer_lease (
     expires_at INTEGER NOT NULL
 );
 "#,
-    // The lookups PostgreSQL has indexed from the start (by identity, by ingress, stats by
-    // time), so that both SQL sinks have the tables `sink_sql::tables` declares.
+    // The indexes PostgreSQL has had from the start, so that both SQL sinks have the tables
+    // `sink_sql::tables` declares: events by identity and by ingress, stats by time, and no
+    // stats index on `kind` (two values, always filtered with a room, participant or time).
     r#"
 CREATE INDEX IF NOT EXISTS events_identity_type ON events (participant_identity, type);
 CREATE INDEX IF NOT EXISTS events_ingress_type ON events (ingress_id, type);
 CREATE INDEX IF NOT EXISTS stats_timestamp ON stats (timestamp);
+DROP INDEX IF EXISTS stats_kind_timestamp;
 "#,
 ];
 

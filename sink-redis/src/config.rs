@@ -258,8 +258,9 @@ fn check_prefix(prefix: &str) -> Result<(), SinkError> {
     Ok(())
 }
 
+/// A settings error; the sink's builder puts the settings' path (with the sink's name) before it.
 fn config_error(message: &str) -> SinkError {
-    SinkError::config(format!("sinks.redis: {message}"))
+    SinkError::config(message.to_owned())
 }
 
 #[cfg(test)]

@@ -34,7 +34,34 @@ analytics_core::inventory::submit! {
 /// Does not connect.
 pub fn build_redis_sink(ctx: &SinkContext) -> Result<Arc<dyn Sink>, SinkError> {
     let config: RedisSinkConfig = ctx.settings()?;
-    let target = config.server_target(ctx.livekit.redis.as_ref())?;
+    let target = config
+        .server_target(ctx.livekit.redis.as_ref())
+        .map_err(|error| {
+            error.map_message(|reason| format!("openvidu.analytics.sinks.{}: {reason}", ctx.name))
+        })?;
     let sink = RedisSink::new(&ctx.name, target, &config.prefix, ctx.expiration)?;
     Ok(Arc::new(sink))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use analytics_core::{registry::Mapping, SinkContext};
+
+    #[test]
+    fn a_settings_error_names_the_sink() {
+        let mut settings = Mapping::new();
+        settings.insert("address".into(), "localhost:6379".into());
+        settings.insert("url".into(), "redis://localhost".into());
+        let context = SinkContext::new("events_cache", settings, Duration::from_secs(60));
+        let Err(error) = super::build_redis_sink(&context) else {
+            panic!("both address and url must be refused");
+        };
+        let message = error.to_string();
+        assert!(
+            message.contains("openvidu.analytics.sinks.events_cache: give either"),
+            "{message}"
+        );
+    }
 }

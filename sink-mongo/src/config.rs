@@ -35,7 +35,7 @@ impl MongoSettings {
     pub fn validate(&self) -> Result<(), SinkError> {
         if !(self.url.starts_with("mongodb://") || self.url.starts_with("mongodb+srv://")) {
             return Err(SinkError::config(format!(
-                "mongo url `{}` must start with mongodb:// or mongodb+srv://",
+                "url `{}` must start with mongodb:// or mongodb+srv://",
                 self.masked_url()
             )));
         }
@@ -44,7 +44,7 @@ impl MongoSettings {
         if self.database.is_empty() || self.database.len() > 63 || self.database.contains(FORBIDDEN)
         {
             return Err(SinkError::config(format!(
-                "mongo database `{}` is not a valid MongoDB database name (1 to 63 characters, none of / \\ . space \" $)",
+                "database `{}` is not a valid MongoDB database name (1 to 63 characters, none of / \\ . space \" $)",
                 self.database
             )));
         }
@@ -95,6 +95,18 @@ mod tests {
         assert!(
             scrubbed.contains("mongodb://admin:***@mongo:27017"),
             "{scrubbed}"
+        );
+    }
+
+    #[test]
+    fn a_bad_url_is_reported_under_the_sinks_name() {
+        let Err(error) = crate::MongoSink::new("archive", settings("http://localhost")) else {
+            panic!("an http URL must be refused");
+        };
+        let message = error.to_string();
+        assert!(
+            message.contains("openvidu.analytics.sinks.archive: url `http://localhost`"),
+            "{message}"
         );
     }
 

@@ -35,9 +35,12 @@ impl MongoSink {
     /// A sink writing to `settings`. Does not touch the network: the client is made on first
     /// use.
     pub fn new(name: impl Into<String>, settings: MongoSettings) -> Result<MongoSink, SinkError> {
-        settings.validate()?;
+        let name = name.into();
+        settings.validate().map_err(|error| {
+            error.map_message(|reason| format!("openvidu.analytics.sinks.{name}: {reason}"))
+        })?;
         Ok(MongoSink {
-            name: name.into(),
+            name,
             settings,
             database: OnceCell::new(),
         })

@@ -7,6 +7,7 @@
 mod active_entity_store;
 mod columns;
 mod config;
+mod connection;
 mod error;
 mod expiry;
 mod nul;

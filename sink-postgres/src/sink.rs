@@ -1,8 +1,8 @@
-//! [`PostgresSink`]: the lazily connected pool and the [`Sink`] contract, delegating writes to
-//! the writer, set-up to the migrations and expiry to the chunked deletes; its tables serve
-//! the active-entities fixer (`active_entity_store`).
+//! [`PostgresSink`]: the [`Sink`] contract over a lazily connected pool (`connection`),
+//! delegating writes to the writer, set-up to the migrations and expiry to the chunked
+//! deletes; its tables serve the active-entities fixer (`active_entity_store`).
 
-use std::{str::FromStr, time::SystemTime};
+use std::time::SystemTime;
 
 use analytics_core::{
     config::{mask_url, mask_url_secrets_in},
@@ -10,22 +10,16 @@ use analytics_core::{
     Batch, Sink, SinkError,
 };
 use async_trait::async_trait;
-use sqlx::{
-    postgres::{PgConnectOptions, PgPoolOptions},
-    PgPool,
-};
+use sqlx::PgPool;
 
 use crate::{
     config::PostgresConfig,
+    connection,
     error::{self, Failure},
     expiry::Expiry,
     schema::{self, SCHEMA_VERSION},
-    url_parameters::known_parameters_only,
     writer::Writer,
 };
-
-/// How the sink's sessions are named in `pg_stat_activity`, unless the URL names them.
-const APPLICATION_NAME: &str = "livekit-analytics";
 
 /// The PostgreSQL destination.
 pub struct PostgresSink {
@@ -47,37 +41,7 @@ impl PostgresSink {
             SinkError::config(format!("openvidu.analytics.sinks.{name}: {reason}"))
         })?;
         let masked_url = mask_url(&config.url);
-        if !["postgres://", "postgresql://"]
-            .iter()
-            .any(|scheme| config.url.starts_with(scheme))
-        {
-            return Err(SinkError::config(format!(
-                "openvidu.analytics.sinks.{name}.url {masked_url} must start with postgres:// or postgresql://"
-            )));
-        }
-        let (known_url, ignored) = known_parameters_only(&config.url);
-        if !ignored.is_empty() {
-            tracing::warn!(
-                sink = %name,
-                parameters = %ignored.join(", "),
-                "ignoring query parameters of the PostgreSQL URL that the driver does not know"
-            );
-        }
-        let mut options = PgConnectOptions::from_str(&known_url).map_err(|error| {
-            SinkError::config(mask_url_secrets_in(
-                &format!(
-                    "openvidu.analytics.sinks.{name}.url {masked_url} is not a PostgreSQL URL: {error}"
-                ),
-                &config.url,
-            ))
-        })?;
-        if options.get_application_name().is_none() {
-            options = options.application_name(APPLICATION_NAME);
-        }
-        let pool = PgPoolOptions::new()
-            .max_connections(config.pool_size)
-            .acquire_timeout(config.connect_timeout)
-            .connect_lazy_with(options);
+        let pool = connection::lazy_pool(name, config, &masked_url)?;
         let parts = usize::try_from(config.pool_size).unwrap_or(1);
         Ok(PostgresSink {
             name: name.to_owned(),

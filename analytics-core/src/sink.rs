@@ -65,4 +65,3 @@ pub trait Sink: Send + Sync {
     /// file alone holds everything once the process is gone).
     async fn close(&self) {}
 }
-

@@ -43,15 +43,9 @@ async fn drop_pg_schema() {
     let Some(url) = server_url("LKA_TEST_POSTGRES_URL") else {
         return;
     };
-    let pool = sqlx::PgPool::connect(&url)
-        .await
-        .expect("test server reachable");
-    let sql = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", pg_schema());
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-        .execute(&pool)
+    sink_postgres::testkit::drop_schema(&url, &pg_schema())
         .await
         .expect("schema dropped");
-    pool.close().await;
 }
 
 /// `sinks:` entries (name, YAML settings) for every sink compiled in whose server runs.

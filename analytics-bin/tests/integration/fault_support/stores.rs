@@ -1,6 +1,7 @@
-//! The four sinks of a fault test and reading back what each stored: a SQLite file, a
-//! PostgreSQL schema, a Redis key prefix and a MongoDB database of the test's own, on the
-//! shared test servers (or on a PostgreSQL of the test's own).
+//! The four sinks of a fault test and reading back what each stored, through each sink's
+//! own probe (its `testkit`): a SQLite file, a PostgreSQL schema, a Redis key prefix and a
+//! MongoDB database of the test's own, on the shared test servers (or on a PostgreSQL of the
+//! test's own). Each read connects anew, so a poll holds nothing open between reads.
 
 use std::{
     collections::BTreeMap,

@@ -9,4 +9,5 @@ mod indexes;
 mod probe;
 mod refusal;
 mod restart;
+mod targets;
 mod throughput;

@@ -1,17 +1,16 @@
 //! The compliance suite again, on a 3-master Redis Cluster: every script and pipeline must
 //! stay within one hash slot.
 
-use std::sync::Arc;
-
 use analytics_core::{
-    testkit::{run_sink_compliance, server_url, ComplianceTarget},
+    testkit::{run_sink_compliance, server_url},
     RecordKind,
 };
 
 use crate::harness::{
     batch_of, build_sink, cluster_connection, cluster_settings, cluster_urls, delete_prefix,
-    ids_of, sessions, spoil, unique_prefix, RedisProbe,
+    ids_of, sessions, unique_prefix, RedisProbe,
 };
+use crate::targets::cluster_targets;
 
 #[tokio::test]
 async fn compliance_suite_passes_on_redis_cluster() {
@@ -20,23 +19,7 @@ async fn compliance_suite_passes_on_redis_cluster() {
     };
     let urls = cluster_urls(&list);
     let run_prefix = unique_prefix("cluster-compliance");
-    let factory_urls = urls.clone();
-    let factory_prefix = run_prefix.clone();
-    let counter = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    run_sink_compliance(Box::new(move || {
-        let urls = factory_urls.clone();
-        let case = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let prefix = format!("{factory_prefix}{case}:");
-        Box::pin(async move {
-            let probe = RedisProbe::new(cluster_connection(&urls).await, &prefix);
-            ComplianceTarget {
-                sink: build_sink(&cluster_settings(&urls, &prefix)),
-                probe: Some(Arc::new(probe)),
-                spoil,
-            }
-        })
-    }))
-    .await;
+    run_sink_compliance(cluster_targets(&urls, &run_prefix)).await;
     for url in &urls {
         delete_prefix(url, &run_prefix)
             .await

@@ -1,19 +1,20 @@
 //! The shared compliance suite on a plain Redis, and what a session leaves in the Redis
 //! layout beyond it: lookups in time order, TTLs, nothing added by a re-sent batch.
 
-use std::{collections::BTreeSet, sync::Arc, time::Duration};
+use std::{collections::BTreeSet, time::Duration};
 
 use analytics_core::{
     samples,
-    testkit::{run_sink_compliance, server_url, ComplianceTarget, StoreProbe},
+    testkit::{run_sink_compliance, server_url, StoreProbe},
     LivekitConfig, RecordKind, RedisConfig, SinkContext,
 };
 use sink_redis::build_redis_sink;
 
 use crate::harness::{
     batch_of, build_sink, delete_prefix, ids_of, sessions, single_connection, single_settings,
-    spoil, unique_prefix, RedisProbe, EXPIRATION,
+    unique_prefix, RedisProbe, EXPIRATION,
 };
+use crate::targets::single_targets;
 
 #[tokio::test]
 async fn compliance_suite_passes_on_redis() {
@@ -21,23 +22,7 @@ async fn compliance_suite_passes_on_redis() {
         return;
     };
     let run_prefix = unique_prefix("compliance");
-    let factory_url = url.clone();
-    let factory_prefix = run_prefix.clone();
-    let counter = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    run_sink_compliance(Box::new(move || {
-        let url = factory_url.clone();
-        let case = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let prefix = format!("{factory_prefix}{case}:");
-        Box::pin(async move {
-            let probe = RedisProbe::new(single_connection(&url).await, &prefix);
-            ComplianceTarget {
-                sink: build_sink(&single_settings(&url, &prefix)),
-                probe: Some(Arc::new(probe)),
-                spoil,
-            }
-        })
-    }))
-    .await;
+    run_sink_compliance(single_targets(&url, &run_prefix)).await;
     delete_prefix(&url, &run_prefix)
         .await
         .expect("test keys deleted");

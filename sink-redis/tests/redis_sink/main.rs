@@ -10,6 +10,7 @@ mod fixer;
 mod harness;
 mod restart;
 mod tail;
+mod targets;
 mod throughput;
 mod throwaway_server;
 mod trimming;

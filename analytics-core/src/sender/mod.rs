@@ -20,11 +20,11 @@ use std::{
         atomic::{AtomicBool, AtomicU64, Ordering},
         Arc,
     },
-    time::{Duration, Instant, SystemTime},
+    time::{Duration, SystemTime},
 };
 
 use futures::{stream::FuturesOrdered, StreamExt};
-use tokio::sync::watch;
+use tokio::{sync::watch, time::Instant};
 use tokio_util::sync::CancellationToken;
 
 pub use backoff::Backoff;
@@ -44,7 +44,7 @@ async fn deadline_passed(deadline: &watch::Receiver<Option<Instant>>) {
     loop {
         let stop_at = *deadline.borrow_and_update();
         if let Some(stop_at) = stop_at {
-            tokio::time::sleep_until(stop_at.into()).await;
+            tokio::time::sleep_until(stop_at).await;
             return;
         }
         if deadline.changed().await.is_err() {
@@ -234,13 +234,13 @@ impl AnalyticsSender {
             return self.report_unwritten();
         }
         let drained = tokio::time::timeout_at(
-            stop_at.into(),
+            stop_at,
             self.flush(true, Phase::Draining, &shutdown, &deadline),
         )
         .await;
         if drained.is_err() {
             tracing::error!(sink = %self.name, "shutdown deadline passed while writing");
-        } else if tokio::time::timeout_at(stop_at.into(), self.sink.close())
+        } else if tokio::time::timeout_at(stop_at, self.sink.close())
             .await
             .is_err()
         {

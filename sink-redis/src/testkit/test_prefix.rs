@@ -48,11 +48,13 @@ pub async fn delete_prefix(url: &str, prefix: &str) -> RedisResult<()> {
             .query_async(&mut connection)
             .await?;
         // One key per UNLINK: on a cluster node the keys of one round lie in many slots.
-        let mut pipe = redis::pipe();
-        for key in &keys {
-            pipe.cmd("UNLINK").arg(key).ignore();
+        if !keys.is_empty() {
+            let mut pipe = redis::pipe();
+            for key in &keys {
+                pipe.cmd("UNLINK").arg(key).ignore();
+            }
+            pipe.query_async::<()>(&mut connection).await?;
         }
-        pipe.query_async::<()>(&mut connection).await?;
         if next == 0 {
             return Ok(());
         }

@@ -18,7 +18,9 @@ pub trait Sink: Send + Sync {
     /// Write a batch of events and stats. Must be idempotent: after a failure, a timeout or
     /// a restart the same records may come again and must not be stored twice. A record
     /// the database refuses must not sink the others: report it in
-    /// [`SinkError::Records`].
+    /// [`SinkError::Records`]. The one exception is an append-only sink that cannot check
+    /// what it stored (a file, a queue): a re-sent record is stored again (at-least-once),
+    /// it declares no `read_back`, and its docs say so.
     ///
     /// A sink that keeps active entities applies the net change of the records this write
     /// newly stored, computed by [`crate::active_entities::net_active_entity_changes`]:

@@ -600,7 +600,9 @@ async fn entity_without_start_event_is_only_removed(target: ComplianceTarget) {
 
 async fn one_fixer_at_a_time_per_database(target: ComplianceTarget) {
     stored_session(&target).await;
-    let period = Duration::from_millis(800);
+    // Long enough that one run, even against a slow server under load, ends well within
+    // the lease (two periods): at 800 ms a MongoDB-compatible test server once took longer.
+    let period = Duration::from_secs(2);
     let a = ActiveEntityFixer::new("instance-a", EXPIRATION, period);
     let b = ActiveEntityFixer::new("instance-b", EXPIRATION, period);
     let livekit = ScriptedLivekit::with(ActiveEntities::default());

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: starts (installing where needed) the real
 # PostgreSQL, Redis (plain and a 3-master cluster) and MongoDB-compatible servers the tests
-# need, then checks formatting and lints, builds each sink feature alone, and runs every
+# need, installs the dashboard's browser-test tools (Chromium, Node.js, playwright-core),
+# then checks formatting and lints, builds each sink feature alone, and runs every
 # test of the workspace (the fuzz targets' kept seeds included: fuzz_seeds.rs; longer
 # fuzzing is its own job, scripts/fuzz.sh). `.ci/run` calls exactly this.
 set -euo pipefail
@@ -12,6 +13,7 @@ echo "== test servers"
 source scripts/servers/postgres.sh
 source scripts/servers/redis.sh
 source scripts/servers/mongo.sh
+source scripts/browser.sh
 
 echo "== formatting and lints"
 cargo fmt --all -- --check

@@ -1,6 +1,6 @@
 //! `livekit-analytics check-config`: validate, then print the effective configuration with
 //! secrets masked, the sinks it runs (with the batch size each writes) and the sinks
-//! compiled in. It connects to no database: sinks are built (which checks their settings)
+//! compiled in, and which sink answers the read API. It connects to no database: sinks are built (which checks their settings)
 //! but never initialised.
 
 use crate::{
@@ -20,6 +20,10 @@ pub fn run(source: &ConfigSource) -> Result<()> {
         .map_err(Error::Runtime)?;
     let _entered = runtime.enter();
     let sinks = analytics_core::registry::build_sinks(&config)?;
+    let query_sink = analytics_core::query::choose_query_sink(
+        &config.openvidu.analytics.api,
+        sinks.iter().map(|(name, sink)| (name.as_str(), sink)),
+    )?;
     print!("{}", config.to_masked_yaml());
     println!("# sinks compiled in: {}", compiled_sink_kinds().join(", "));
     let specs = config.sink_specs().unwrap_or_default();
@@ -35,6 +39,10 @@ pub fn run(source: &ConfigSource) -> Result<()> {
         })
         .collect();
     println!("# sinks configured: {}", configured.join(", "));
+    match query_sink {
+        Some((name, _)) => println!("# the read API answers from sink {name}"),
+        None => println!("# no configured sink answers queries: the read API would answer 503"),
+    }
     if !config.openvidu.analytics.enabled {
         println!("# openvidu.analytics.enabled is false: the service would exit without storing anything");
     }

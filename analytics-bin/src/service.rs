@@ -14,10 +14,12 @@ use crate::{
     auth::ApiKeys,
     compiled_sinks::compiled_sink_kinds,
     config_source::ConfigSource,
+    dashboard::{self, Dashboard},
     error::{Error, Result},
     fixer::{self, FixerTask},
     ingest::AppState,
     node_state::NodeRoomStates,
+    read_api::{self, ReadApi},
     server::{
         listener::{self, max_connections_within_file_limit, ConnectionLimits},
         router_with_node_states,
@@ -40,9 +42,11 @@ pub async fn run(source: ConfigSource) -> Result<ExitCode> {
         return Err(Error::NoKeys);
     }
     let (pipeline, names) = open_pipeline(&config)?;
+    let keys = Arc::new(ApiKeys::new(&config.keys));
+    let read_api = open_read_api(&pipeline, &analytics, keys.clone())?;
     let state = AppState {
         pipeline: pipeline.clone(),
-        keys: Arc::new(ApiKeys::new(&config.keys)),
+        keys,
     };
     let listener = TcpListener::bind(analytics.listen)
         .await
@@ -59,12 +63,18 @@ pub async fn run(source: ConfigSource) -> Result<ExitCode> {
     );
     let node_states = Arc::new(NodeRoomStates::default());
     let fixer = start_fixer(&config, &pipeline, node_states.clone());
+    let dashboard = Dashboard::new(&config, pipeline.metrics().clone());
     let app = router_with_node_states(
         state,
         analytics.max_body_bytes,
         analytics.http.request_timeout,
         node_states,
-    );
+    )
+    .merge(dashboard::router(dashboard, analytics.http.request_timeout))
+    .merge(read_api::router(read_api, analytics.http.request_timeout));
+    if matches!(source, ConfigSource::Dev(_)) {
+        print_dev_dashboard(&config, &analytics);
+    }
     serve_until_signal(listener, app, &analytics).await?;
     fixer.stop().await;
     Ok(exit_code(&pipeline.shutdown().await))
@@ -85,6 +95,38 @@ fn open_pipeline(config: &LivekitConfig) -> Result<(Arc<Pipeline>, Vec<String>)>
         );
     }
     Ok((pipeline, names))
+}
+
+/// The read API over the query sink (`openvidu.analytics.api`); a `query_sink` that is not
+/// configured or cannot answer queries stops the start with a configuration error.
+fn open_read_api(
+    pipeline: &Pipeline,
+    analytics: &AnalyticsConfig,
+    keys: Arc<ApiKeys>,
+) -> Result<ReadApi> {
+    let sinks = pipeline
+        .senders()
+        .iter()
+        .map(|sender| (sender.name(), sender.sink()));
+    let chosen = analytics_core::query::choose_query_sink(&analytics.api, sinks)?;
+    match &chosen {
+        Some((name, _)) => tracing::info!(sink = %name, "the read API answers from this sink"),
+        None => tracing::warn!("no configured sink answers queries: the read API answers 503"),
+    }
+    Ok(ReadApi::new(
+        keys,
+        &analytics.api,
+        chosen.map(|(_, sink)| sink),
+    ))
+}
+
+/// `--dev`: where the dashboard is and the development key to sign in with (printed, not
+/// logged: these are the well-known dev credentials, never a configured secret).
+fn print_dev_dashboard(config: &LivekitConfig, analytics: &AnalyticsConfig) {
+    println!("dashboard: http://{}/", analytics.listen);
+    for (key, secret) in &config.keys {
+        println!("dashboard sign-in (dev): API key {key}, secret {secret}");
+    }
 }
 
 /// The active-entities fixer, reading LiveKit's state from where the config says.

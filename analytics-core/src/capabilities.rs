@@ -10,6 +10,8 @@ pub struct Capabilities {
     pub expiry: bool,
     /// The sink keeps the active-entities set (Sink::active_entity_store returns Some).
     pub active_entities: bool,
+    /// The sink answers the read API's session queries (Sink::query returns Some).
+    pub queries: bool,
 }
 
 impl Capabilities {
@@ -18,12 +20,21 @@ impl Capabilities {
         read_back: false,
         expiry: false,
         active_entities: false,
+        queries: false,
     };
 
-    /// A database sink that does everything the contract describes.
+    /// A database sink that does everything the contract describes, session queries included.
     pub const FULL: Capabilities = Capabilities {
         read_back: true,
         expiry: true,
         active_entities: true,
+        queries: true,
+    };
+
+    /// A database sink that does everything the contract describes but answer session
+    /// queries (a key-value store such as Redis).
+    pub const FULL_WITHOUT_QUERIES: Capabilities = Capabilities {
+        queries: false,
+        ..Capabilities::FULL
     };
 }

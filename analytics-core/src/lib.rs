@@ -16,6 +16,7 @@ pub mod fixer;
 pub mod livekit_helper;
 pub mod metrics;
 pub mod pipeline;
+pub mod query;
 pub mod record;
 pub mod record_id;
 pub mod registry;

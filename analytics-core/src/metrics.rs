@@ -32,6 +32,7 @@ pub struct Metrics {
     batch_seconds: Family<Labels, Histogram, fn() -> Histogram>,
     fixer_closed: Family<Labels, Counter>,
     fixer_runs: Family<Labels, Counter>,
+    dashboard_sign_in_failures: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -59,12 +60,18 @@ impl Metrics {
             batch_seconds: Family::new_with_constructor(new_batch_histogram),
             fixer_closed: Family::default(),
             fixer_runs: Family::default(),
+            dashboard_sign_in_failures: Family::default(),
             registry: Registry::default(),
         };
         metrics.register_ingest(&mut registry);
         metrics.register_sinks(&mut registry);
         metrics.register_queues(&mut registry);
         metrics.register_fixer(&mut registry);
+        registry.register(
+            "dashboard_sign_in_failures",
+            "Refused dashboard sign-ins, by reason (wrong_credentials, rate_limited)",
+            metrics.dashboard_sign_in_failures.clone(),
+        );
         Metrics {
             registry,
             ..metrics
@@ -262,6 +269,13 @@ impl Metrics {
                 ("entity", entity.to_owned()),
             ])
             .inc_by(count);
+    }
+
+    /// A refused dashboard sign-in (`wrong_credentials`, `rate_limited`).
+    pub fn dashboard_sign_in_failed(&self, reason: &str) {
+        self.dashboard_sign_in_failures
+            .get_or_create(&vec![("reason", reason.to_owned())])
+            .inc();
     }
 
     pub fn fixer_run(&self, sink: &str, outcome: &str) {

@@ -6,7 +6,9 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 
 pub use crate::sink_error::{BoxError, RecordFailure, RetryClass, SinkError};
-use crate::{capabilities::Capabilities, fixer::ActiveEntityStore, record::Batch};
+use crate::{
+    capabilities::Capabilities, fixer::ActiveEntityStore, query::SessionQuery, record::Batch,
+};
 
 /// A destination of records (MongoDB, PostgreSQL, Redis, SQLite, ...).
 #[async_trait]
@@ -37,6 +39,12 @@ pub trait Sink: Send + Sync {
     /// The storage side of the shared active-entities fixer, when the sink offers it
     /// (usually `Some(self)`).
     fn active_entity_store(&self) -> Option<&dyn ActiveEntityStore> {
+        None
+    }
+
+    /// The read side for the read API's session queries, when the sink declares `queries`
+    /// (usually `Some(self)`, through [`crate::query::SessionRows`]).
+    fn query(&self) -> Option<&dyn SessionQuery> {
         None
     }
 

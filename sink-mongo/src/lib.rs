@@ -9,6 +9,7 @@ pub mod document;
 mod error;
 mod expiry;
 pub mod indexes;
+mod query;
 mod sink;
 mod writer;
 

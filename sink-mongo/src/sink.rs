@@ -120,6 +120,10 @@ impl Sink for MongoSink {
         }
     }
 
+    fn query(&self) -> Option<&dyn analytics_core::query::SessionQuery> {
+        Some(self)
+    }
+
     fn active_entity_store(&self) -> Option<&dyn ActiveEntityStore> {
         Some(self)
     }

@@ -12,6 +12,7 @@ mod error;
 mod expiry;
 mod nul;
 pub mod queries;
+mod query;
 mod schema;
 mod sink;
 mod statement;

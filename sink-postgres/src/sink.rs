@@ -1,6 +1,7 @@
 //! [`PostgresSink`]: the [`Sink`] contract over a lazily connected pool (`connection`),
 //! delegating writes to the writer, set-up to the migrations and expiry to the chunked
-//! deletes; its tables serve the active-entities fixer (`active_entity_store`).
+//! deletes; its tables serve the active-entities fixer (`active_entity_store`) and the read
+//! API (`query`).
 
 use std::time::SystemTime;
 
@@ -113,6 +114,10 @@ impl Sink for PostgresSink {
     }
 
     fn active_entity_store(&self) -> Option<&dyn ActiveEntityStore> {
+        Some(self)
+    }
+
+    fn query(&self) -> Option<&dyn analytics_core::query::SessionQuery> {
         Some(self)
     }
 

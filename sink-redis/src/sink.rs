@@ -86,7 +86,7 @@ impl RedisSink {
 #[async_trait]
 impl Sink for RedisSink {
     fn capabilities(&self) -> analytics_core::Capabilities {
-        analytics_core::Capabilities::FULL
+        analytics_core::Capabilities::FULL_WITHOUT_QUERIES
     }
 
     async fn initialize(&self) -> Result<(), SinkError> {

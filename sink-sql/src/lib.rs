@@ -2,7 +2,8 @@
 //! per [`Dialect`]: the final shape of their tables ([`tables`]), checked against each
 //! migrated database by [`schema_check`]; the queries of the active-entities fixer's store
 //! ([`ActiveEntityQueries`]) and the store itself ([`impl_active_entity_store!`]); and the
-//! chunked-delete expiry loop ([`expiry`]). No driver: each sink runs the SQL with its own.
+//! chunked-delete expiry loop ([`expiry`]); the read side's queries ([`SessionQueries`],
+//! run by [`impl_session_rows!`]). No driver: each sink runs the SQL with its own.
 
 mod active_entity_queries;
 mod active_entity_rows;
@@ -10,6 +11,9 @@ mod active_entity_store;
 mod dialect;
 pub mod expiry;
 pub mod schema_check;
+mod session_queries;
+mod session_row_values;
+mod session_rows;
 pub mod tables;
 
 pub use active_entity_queries::{ActiveEntityQueries, SERVER_ID};
@@ -17,6 +21,8 @@ pub use active_entity_rows::{
     lease_millis, start_document, stored_active_entities, time_of_millis, ActiveEntityRow,
 };
 pub use dialect::Dialect;
+pub use session_queries::SessionQueries;
+pub use session_row_values::{created_room, room_event, room_traffic};
 
 /// What [`impl_active_entity_store!`] names in its expansion.
 #[doc(hidden)]

@@ -7,6 +7,7 @@ mod config;
 mod connection;
 mod error;
 mod expiry;
+mod query;
 mod schema;
 mod sink;
 mod writer;

@@ -1,6 +1,6 @@
 //! [`SqliteSink`]: the [`Sink`] contract over a lazily opened file (`connection`), its
 //! migrations (`schema`), the batch writer (`writer`) and expiry (`expiry`); its tables serve
-//! the active-entities fixer (`active_entity_store`).
+//! the active-entities fixer (`active_entity_store`) and the read API (`query`).
 
 use std::time::SystemTime;
 
@@ -57,6 +57,10 @@ impl Sink for SqliteSink {
     }
 
     fn active_entity_store(&self) -> Option<&dyn ActiveEntityStore> {
+        Some(self)
+    }
+
+    fn query(&self) -> Option<&dyn analytics_core::query::SessionQuery> {
         Some(self)
     }
 

@@ -59,3 +59,9 @@ async fn database_uses_wal_journal_mode() {
         .expect("pragma");
     assert_eq!(mode, "wal");
 }
+
+#[tokio::test]
+async fn sqlite_sink_passes_the_query_compliance_suite() {
+    analytics_core::testkit::run_query_compliance(Box::new(|| Box::pin(async { new_target() })))
+        .await;
+}

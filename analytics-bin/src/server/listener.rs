@@ -5,6 +5,7 @@
 
 use std::{
     io,
+    net::SocketAddr,
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc,
@@ -12,7 +13,7 @@ use std::{
     time::Duration,
 };
 
-use axum::Router;
+use axum::{extract::ConnectInfo, Router};
 use hyper::{body::Incoming, service::Service, Request};
 use hyper_util::{
     rt::{TokioExecutor, TokioIo, TokioTimer},
@@ -100,6 +101,7 @@ async fn serve_connection(
     let service = MarksFirstRequest {
         inner: TowerToHyperService::new(app),
         requested: requested.clone(),
+        peer: stream.peer_addr().ok(),
     };
     let mut builder = Builder::new(TokioExecutor::new());
     builder
@@ -145,11 +147,13 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|stop| *stop).await;
 }
 
-/// Passes requests on, noting that the connection has sent a whole request head.
+/// Passes requests on, noting that the connection has sent a whole request head, and
+/// giving each request the client's address (`ConnectInfo`: the dashboard's sign-in limit).
 #[derive(Clone)]
 struct MarksFirstRequest<S> {
     inner: S,
     requested: Arc<AtomicBool>,
+    peer: Option<SocketAddr>,
 }
 
 impl<S> Service<Request<Incoming>> for MarksFirstRequest<S>
@@ -160,8 +164,11 @@ where
     type Error = S::Error;
     type Future = S::Future;
 
-    fn call(&self, request: Request<Incoming>) -> Self::Future {
+    fn call(&self, mut request: Request<Incoming>) -> Self::Future {
         self.requested.store(true, Ordering::Relaxed);
+        if let Some(peer) = self.peer {
+            request.extensions_mut().insert(ConnectInfo(peer));
+        }
         self.inner.call(request)
     }
 }

@@ -3,7 +3,7 @@
 
 mod health;
 pub mod listener;
-mod request_deadline;
+pub(crate) mod request_deadline;
 
 use std::{sync::Arc, time::Duration};
 

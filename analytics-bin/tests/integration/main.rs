@@ -6,9 +6,12 @@
 
 mod fault_support;
 mod fixer_support;
+mod read_api_support;
 mod support;
 
 mod cli;
+mod dashboard_access;
+mod dashboard_browser;
 mod fault_corrupt_tail;
 mod fault_disk_full;
 mod fault_flood;
@@ -31,6 +34,9 @@ mod ingest_grants;
 mod json_api;
 mod node_state_bounds;
 mod queue_full;
+mod read_api_access;
+mod read_api_sessions;
+mod read_api_simulated;
 mod readiness;
 mod secrets_masked;
 mod simulate_cli;

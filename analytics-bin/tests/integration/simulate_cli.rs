@@ -16,7 +16,7 @@ use support::{TestService, API_KEY, API_SECRET};
 use stream::counts_by;
 
 /// Runs `simulate` against the service with extra flags.
-async fn simulate(service: &TestService, secret: &str, flags: &[&str]) -> Output {
+pub(crate) async fn simulate(service: &TestService, secret: &str, flags: &[&str]) -> Output {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_livekit-analytics"))
         .arg("simulate")
         .args([
@@ -34,13 +34,13 @@ async fn simulate(service: &TestService, secret: &str, flags: &[&str]) -> Output
 }
 
 /// What the summary reports: `events sent`, `stats sent`, and the events per type.
-struct Reported {
-    events: i64,
-    stats: i64,
-    per_type: BTreeMap<String, i64>,
+pub(crate) struct Reported {
+    pub(crate) events: i64,
+    pub(crate) stats: i64,
+    pub(crate) per_type: BTreeMap<String, i64>,
 }
 
-fn parse_summary(stdout: &str) -> Reported {
+pub(crate) fn parse_summary(stdout: &str) -> Reported {
     let number = |prefix: &str| {
         stdout
             .lines()

@@ -1,6 +1,8 @@
 //! Configuration: a whole LiveKit `config.yaml`, of which `keys`, `redis` and
 //! `openvidu.analytics` are read and everything else is ignored.
 
+mod api;
+mod dashboard;
 pub mod duration;
 mod http;
 mod mask;
@@ -14,6 +16,8 @@ use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, time::Duration}
 
 use serde::{Deserialize, Serialize};
 
+pub use api::{ApiConfig, DEFAULT_PROJECT_ID};
+pub use dashboard::DashboardConfig;
 pub use http::HttpConfig;
 pub use mask::{mask_secrets, mask_url, mask_url_secrets_in, url_secrets};
 pub use sinks::{SinkSpec, DEFAULT_BATCH_SIZE, DEFAULT_SQLITE_PATH};
@@ -110,6 +114,10 @@ pub struct AnalyticsConfig {
     pub max_retry_backoff: Duration,
     /// Connection limits of the listener.
     pub http: HttpConfig,
+    /// The browser dashboard's sign-in.
+    pub dashboard: DashboardConfig,
+    /// The read API: which sink answers it, and its project id.
+    pub api: ApiConfig,
 }
 
 /// Debug output through the masked YAML value, so a config logged by mistake leaks nothing.
@@ -160,6 +168,8 @@ impl Default for AnalyticsConfig {
             shutdown_timeout: Duration::from_secs(10),
             max_retry_backoff: Duration::from_secs(30),
             http: HttpConfig::default(),
+            dashboard: DashboardConfig::default(),
+            api: ApiConfig::default(),
         }
     }
 }
@@ -271,6 +281,12 @@ impl LivekitConfig {
             ));
         }
         if let Some(problem) = analytics.http.problem() {
+            return Err(ConfigError::Invalid(problem.into()));
+        }
+        if let Some(problem) = analytics.dashboard.problem() {
+            return Err(ConfigError::Invalid(problem.into()));
+        }
+        if let Some(problem) = analytics.api.problem() {
             return Err(ConfigError::Invalid(problem.into()));
         }
         for (key, secret) in &self.keys {

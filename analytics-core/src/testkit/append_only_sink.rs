@@ -156,6 +156,20 @@ async fn declaring_active_entities_without_a_store_fails_the_suite() {
     );
 }
 
+#[tokio::test]
+async fn declaring_queries_without_a_read_side_fails_the_suite() {
+    assert!(
+        suite_fails(|| target(
+            Capabilities {
+                queries: true,
+                ..Capabilities::APPEND_ONLY
+            },
+            false
+        ))
+        .await
+    );
+}
+
 fn declared_read_back() -> Capabilities {
     Capabilities {
         read_back: true,

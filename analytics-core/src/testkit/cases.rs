@@ -56,7 +56,7 @@ pub(super) const ALL: &[(&str, Capabilities, Case)] = &[
     ),
     (
         "record_with_100_kb_identifiers_is_stored",
-        Capabilities::FULL,
+        Capabilities::FULL_WITHOUT_QUERIES,
         |t| Box::pin(super::long_values::record_with_100_kb_identifiers_is_stored(t)),
     ),
 ];

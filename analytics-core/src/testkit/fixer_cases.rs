@@ -27,6 +27,7 @@ const FIXER_NEEDS: Capabilities = Capabilities {
     read_back: true,
     expiry: false,
     active_entities: true,
+    queries: false,
 };
 
 type Case = fn(ComplianceTarget) -> Pin<Box<dyn Future<Output = ()> + Send>>;

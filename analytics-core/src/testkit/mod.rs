@@ -15,6 +15,8 @@ mod cases;
 mod fixer_cases;
 mod lease_case;
 mod long_values;
+mod query_cases;
+pub mod query_dataset;
 
 use std::{
     future::Future,
@@ -31,6 +33,7 @@ use crate::{record::Record, sink::Sink, Capabilities, Entity, RecordKind};
 pub use crate::samples;
 pub use fixer_cases::{run_fixer_compliance, sample_session_alive, ScriptedLivekit};
 pub use lease_case::check_shared_fixer_lease;
+pub use query_cases::run_query_compliance;
 
 /// Reads back what a sink stored, in the sink's own storage.
 #[async_trait]
@@ -72,10 +75,12 @@ pub(crate) fn declares(declared: Capabilities, needs: Capabilities) -> bool {
     (declared.read_back || !needs.read_back)
         && (declared.expiry || !needs.expiry)
         && (declared.active_entities || !needs.active_entities)
+        && (declared.queries || !needs.queries)
 }
 
 /// Fails a target whose sink declares what its target cannot show: read-back without a
-/// probe, active entities without a store (or a store it does not declare).
+/// probe, active entities without a store (or a store it does not declare), queries
+/// without a read side (or one it does not declare).
 pub fn check_declarations(target: &ComplianceTarget) {
     let declared = target.sink.capabilities();
     assert!(
@@ -87,6 +92,12 @@ pub fn check_declarations(target: &ComplianceTarget) {
         target.sink.active_entity_store().is_some(),
         "the sink declares active_entities = {} but active_entity_store() says otherwise",
         declared.active_entities
+    );
+    assert_eq!(
+        declared.queries,
+        target.sink.query().is_some(),
+        "the sink declares queries = {} but query() says otherwise",
+        declared.queries
     );
 }
 

@@ -7,6 +7,7 @@ mod fixer;
 mod format;
 mod indexes;
 mod probe;
+mod query;
 mod refusal;
 mod restart;
 mod targets;

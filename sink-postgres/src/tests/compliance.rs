@@ -1,4 +1,4 @@
-//! The sink and fixer compliance suites of analytics-core, each case in a fresh schema, and
+//! The sink, query and fixer compliance suites of analytics-core, each case in a fresh schema, and
 //! the fixer lease shared by two sinks on one schema.
 
 use std::sync::{Arc, Mutex};
@@ -51,6 +51,11 @@ async fn run_in_fresh_schemas<F: std::future::Future<Output = ()>>(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compliance_suite_passes() {
     run_in_fresh_schemas(run_sink_compliance).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_compliance_suite_passes() {
+    run_in_fresh_schemas(analytics_core::testkit::run_query_compliance).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

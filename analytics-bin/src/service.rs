@@ -64,6 +64,7 @@ pub async fn run(source: ConfigSource) -> Result<ExitCode> {
     let node_states = Arc::new(NodeRoomStates::default());
     let fixer = start_fixer(&config, &pipeline, node_states.clone());
     let dashboard = Dashboard::new(&config, pipeline.metrics().clone());
+    let read_api = read_api::router(read_api, dashboard.clone(), analytics.http.request_timeout);
     let app = router_with_node_states(
         state,
         analytics.max_body_bytes,
@@ -71,7 +72,7 @@ pub async fn run(source: ConfigSource) -> Result<ExitCode> {
         node_states,
     )
     .merge(dashboard::router(dashboard, analytics.http.request_timeout))
-    .merge(read_api::router(read_api, analytics.http.request_timeout));
+    .merge(read_api);
     if matches!(source, ConfigSource::Dev(_)) {
         print_dev_dashboard(&config, &analytics);
     }

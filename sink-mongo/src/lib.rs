@@ -8,9 +8,15 @@ mod connection;
 pub mod document;
 mod error;
 mod expiry;
+mod explore_events;
+mod explore_stats;
 pub mod indexes;
+mod open_now;
 mod query;
+mod session_search;
 mod sink;
+mod stat_sums;
+mod stored_fields;
 mod writer;
 
 #[cfg(feature = "testkit")]

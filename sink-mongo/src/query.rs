@@ -2,12 +2,18 @@
 //! `ROOM_CREATED` events (`room.sid` or `room_id`, `timestamp.seconds`/`nanos`), the events
 //! a session is built from, the bytes of the stats' `streams[].primary_bytes` by `kind`, and
 //! the latest event or stat of a room. Plain `find`s on the format's indexes (no aggregation
-//! stage, so MongoDB-compatible servers answer too), grouped here.
+//! stage, so MongoDB-compatible servers answer too), grouped here. The explore lookups live
+//! beside it: [`crate::session_search`], [`crate::explore_events`],
+//! [`crate::explore_stats`], [`crate::open_now`].
 
 use std::collections::BTreeMap;
 
 use analytics_core::{
-    query::{CreatedRoom, RoomActivity, RoomEvent, RoomTraffic, SessionRows, SESSION_EVENT_TYPES},
+    query::{
+        BucketQuery, CreatedRoom, DailyTraffic, OpenNow, OpenedConnection, RoomActivity, RoomEvent,
+        RoomTraffic, SessionRows, SessionSearch, StatsBucket, StatsTotals, StoredEvent,
+        SESSION_EVENT_TYPES,
+    },
     SinkError,
 };
 use async_trait::async_trait;
@@ -21,36 +27,15 @@ use serde_json::Value;
 use crate::{
     document::to_json,
     error::sink_error,
+    explore_events, explore_stats,
     indexes::{EVENTS, STATS},
+    open_now, session_search,
     sink::MongoSink,
+    stat_sums::streams_sum,
+    stored_fields::{millis_of, participant_sid_of, record_document, room_sid_of, text},
 };
 
-/// The unix milliseconds of a stored `{seconds, nanos}` timestamp.
-fn millis_of(timestamp: Option<&Value>) -> i64 {
-    let field = |name: &str| {
-        timestamp
-            .and_then(|t| t.get(name))
-            .and_then(Value::as_i64)
-            .unwrap_or(0)
-    };
-    field("seconds") * 1000 + field("nanos") / 1_000_000
-}
-
-fn text<'a>(document: &'a Value, path: &[&str]) -> &'a str {
-    path.iter()
-        .try_fold(document, |value, key| value.get(key))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-}
-
-/// An event's room sid, however the event carries it.
-fn room_sid_of(event: &Value) -> &str {
-    match text(event, &["room_id"]) {
-        "" => text(event, &["room", "sid"]),
-        sid => sid,
-    }
-}
-
+/// Events of any of these rooms, however each carries its room sid.
 fn rooms_filter(room_sids: &[String]) -> Document {
     doc! { "$or": [ { "room.sid": { "$in": room_sids } }, { "room_id": { "$in": room_sids } } ] }
 }
@@ -61,7 +46,7 @@ impl MongoSink {
     }
 
     /// Every document `filter` finds in `collection`, as JSON.
-    async fn find_json(
+    pub(crate) async fn find_json(
         &self,
         collection: &str,
         filter: Document,
@@ -193,12 +178,7 @@ impl SessionRows for MongoSink {
         let projection = doc! { "room_id": 1, "kind": 1, "streams.primary_bytes": 1 };
         let mut bytes: BTreeMap<(String, String), i64> = BTreeMap::new();
         for stat in self.find_json(STATS, filter, Some(projection)).await? {
-            let streams = stat.get("streams").and_then(Value::as_array);
-            let sum: i64 = streams
-                .into_iter()
-                .flatten()
-                .filter_map(|stream| stream.get("primary_bytes").and_then(Value::as_i64))
-                .sum();
+            let sum = streams_sum(&stat, "primary_bytes");
             let key = (
                 text(&stat, &["room_id"]).to_owned(),
                 text(&stat, &["kind"]).to_owned(),
@@ -233,15 +213,51 @@ impl SessionRows for MongoSink {
         }
         Ok(activity)
     }
+
+    async fn searched_rooms(
+        &self,
+        search: &SessionSearch,
+        limit: u64,
+    ) -> Result<Vec<CreatedRoom>, SinkError> {
+        session_search::searched_rooms(self, search, limit).await
+    }
+
+    async fn room_timeline(&self, room_sid: &str) -> Result<Vec<StoredEvent>, SinkError> {
+        explore_events::room_timeline(self, room_sid).await
+    }
+
+    async fn stats_totals(&self, room_sid: &str) -> Result<Vec<StatsTotals>, SinkError> {
+        explore_stats::stats_totals(self, room_sid).await
+    }
+
+    async fn stats_buckets(&self, query: &BucketQuery) -> Result<Vec<StatsBucket>, SinkError> {
+        explore_stats::stats_buckets(self, query).await
+    }
+
+    async fn connections_opened(
+        &self,
+        from_ms: i64,
+        before_ms: i64,
+    ) -> Result<Vec<OpenedConnection>, SinkError> {
+        explore_events::connections_opened(self, from_ms, before_ms).await
+    }
+
+    async fn daily_traffic(
+        &self,
+        from_ms: i64,
+        before_ms: i64,
+    ) -> Result<Vec<DailyTraffic>, SinkError> {
+        explore_stats::daily_traffic(self, from_ms, before_ms).await
+    }
+
+    async fn open_now(&self) -> Result<OpenNow, SinkError> {
+        open_now::open_now(self).await
+    }
 }
 
 /// A stored event as the core's row; the document only for a participant's opening.
 fn room_event(event: Value) -> RoomEvent {
     let type_name = text(&event, &["type"]).to_owned();
-    let participant_sid = match text(&event, &["participant_id"]) {
-        "" => text(&event, &["participant", "sid"]),
-        sid => sid,
-    };
     let opening = matches!(
         type_name.as_str(),
         "PARTICIPANT_JOINED" | "PARTICIPANT_ACTIVE"
@@ -249,9 +265,9 @@ fn room_event(event: Value) -> RoomEvent {
     RoomEvent {
         room_sid: room_sid_of(&event).to_owned(),
         timestamp_ms: millis_of(event.get("timestamp")),
-        participant_sid: participant_sid.to_owned(),
+        participant_sid: participant_sid_of(&event).to_owned(),
         egress_id: text(&event, &["egress_id"]).to_owned(),
-        document: opening.then(|| event.to_string()),
+        document: opening.then(|| record_document(event).to_string()),
         type_name,
     }
 }

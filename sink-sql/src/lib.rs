@@ -3,13 +3,16 @@
 //! migrated database by [`schema_check`]; the queries of the active-entities fixer's store
 //! ([`ActiveEntityQueries`]) and the store itself ([`impl_active_entity_store!`]); and the
 //! chunked-delete expiry loop ([`expiry`]); the read side's queries ([`SessionQueries`],
-//! run by [`impl_session_rows!`]). No driver: each sink runs the SQL with its own.
+//! with the richer read API's lookups, run by [`impl_session_rows!`]). No driver: each sink
+//! runs the SQL with its own.
 
 mod active_entity_queries;
 mod active_entity_rows;
 mod active_entity_store;
 mod dialect;
 pub mod expiry;
+mod explore_queries;
+mod explore_row_values;
 pub mod schema_check;
 mod session_queries;
 mod session_row_values;
@@ -21,6 +24,11 @@ pub use active_entity_rows::{
     lease_millis, start_document, stored_active_entities, time_of_millis, ActiveEntityRow,
 };
 pub use dialect::Dialect;
+pub use explore_queries::SearchParameters;
+pub use explore_row_values::{
+    opened_connection, stats_bucket, stats_totals, stored_event, OpenedConnectionRow,
+    StatsBucketRow, StatsTotalsRow, StoredEventRow,
+};
 pub use session_queries::SessionQueries;
 pub use session_row_values::{created_room, room_event, room_traffic};
 

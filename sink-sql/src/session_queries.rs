@@ -21,6 +21,11 @@ impl SessionQueries {
         SessionQueries { dialect }
     }
 
+    /// The dialect the queries are spelled in.
+    pub(crate) fn dialect(&self) -> &Dialect {
+        &self.dialect
+    }
+
     fn created_select(&self) -> String {
         format!(
             "SELECT room_sid, MAX(room_name), {} AS created FROM {} WHERE type = 'ROOM_CREATED'",

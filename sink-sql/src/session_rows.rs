@@ -108,6 +108,162 @@ macro_rules! impl_session_rows {
                     })
                     .collect())
             }
+
+            async fn searched_rooms(
+                &self,
+                search: &$crate::__private::analytics_core::query::SessionSearch,
+                limit: u64,
+            ) -> Result<
+                Vec<$crate::__private::analytics_core::query::CreatedRoom>,
+                $crate::__private::analytics_core::SinkError,
+            > {
+                let sql = ::sqlx::AssertSqlSafe(self.session_queries().searched_rooms(
+                    $crate::SearchParameters::of(search),
+                    search.status,
+                    search.order,
+                ));
+                let mut query = ::sqlx::query_as(sql)
+                    .bind(search.from_ms)
+                    .bind(search.before_ms)
+                    .bind(i64::try_from(limit).unwrap_or(i64::MAX));
+                if let Some(prefix) = &search.room_prefix {
+                    query = query.bind(prefix.clone());
+                }
+                if let Some(identity) = &search.identity {
+                    query = query.bind(identity.clone());
+                }
+                if let Some(after) = &search.after {
+                    query = query.bind(after.created_at_ms).bind(after.room_sid.clone());
+                }
+                let rows: Vec<(String, String, i64)> = query
+                    .fetch_all(self.query_pool().await?)
+                    .await
+                    .map_err($sink_error)?;
+                Ok(rows.into_iter().map($crate::created_room).collect())
+            }
+
+            async fn room_timeline(
+                &self,
+                room_sid: &str,
+            ) -> Result<
+                Vec<$crate::__private::analytics_core::query::StoredEvent>,
+                $crate::__private::analytics_core::SinkError,
+            > {
+                let sql = ::sqlx::AssertSqlSafe(self.session_queries().room_timeline());
+                let rows: Vec<$crate::StoredEventRow> = ::sqlx::query_as(sql)
+                    .bind(room_sid.to_owned())
+                    .fetch_all(self.query_pool().await?)
+                    .await
+                    .map_err($sink_error)?;
+                Ok(rows.into_iter().map($crate::stored_event).collect())
+            }
+
+            async fn stats_totals(
+                &self,
+                room_sid: &str,
+            ) -> Result<
+                Vec<$crate::__private::analytics_core::query::StatsTotals>,
+                $crate::__private::analytics_core::SinkError,
+            > {
+                let sql = ::sqlx::AssertSqlSafe(self.session_queries().stats_totals());
+                let rows: Vec<$crate::StatsTotalsRow> = ::sqlx::query_as(sql)
+                    .bind(room_sid.to_owned())
+                    .fetch_all(self.query_pool().await?)
+                    .await
+                    .map_err($sink_error)?;
+                Ok(rows.into_iter().map($crate::stats_totals).collect())
+            }
+
+            async fn stats_buckets(
+                &self,
+                request: &$crate::__private::analytics_core::query::BucketQuery,
+            ) -> Result<
+                Vec<$crate::__private::analytics_core::query::StatsBucket>,
+                $crate::__private::analytics_core::SinkError,
+            > {
+                let sql = ::sqlx::AssertSqlSafe(
+                    self.session_queries()
+                        .stats_buckets(request.track_sid.is_some(), request.participant_sids.len()),
+                );
+                let mut query = ::sqlx::query_as(sql)
+                    .bind(request.room_sid.clone())
+                    .bind(request.from_ms)
+                    .bind(request.before_ms)
+                    .bind(request.bucket_ms.max(1));
+                if let Some(track_sid) = &request.track_sid {
+                    query = query.bind(track_sid.clone());
+                }
+                for sid in &request.participant_sids {
+                    query = query.bind(sid.clone());
+                }
+                let rows: Vec<$crate::StatsBucketRow> = query
+                    .fetch_all(self.query_pool().await?)
+                    .await
+                    .map_err($sink_error)?;
+                Ok(rows.into_iter().map($crate::stats_bucket).collect())
+            }
+
+            async fn connections_opened(
+                &self,
+                from_ms: i64,
+                before_ms: i64,
+            ) -> Result<
+                Vec<$crate::__private::analytics_core::query::OpenedConnection>,
+                $crate::__private::analytics_core::SinkError,
+            > {
+                let sql = ::sqlx::AssertSqlSafe(self.session_queries().connections_opened());
+                let rows: Vec<$crate::OpenedConnectionRow> = ::sqlx::query_as(sql)
+                    .bind(from_ms)
+                    .bind(before_ms)
+                    .fetch_all(self.query_pool().await?)
+                    .await
+                    .map_err($sink_error)?;
+                Ok(rows.into_iter().map($crate::opened_connection).collect())
+            }
+
+            async fn daily_traffic(
+                &self,
+                from_ms: i64,
+                before_ms: i64,
+            ) -> Result<
+                Vec<$crate::__private::analytics_core::query::DailyTraffic>,
+                $crate::__private::analytics_core::SinkError,
+            > {
+                let sql = ::sqlx::AssertSqlSafe(self.session_queries().daily_traffic());
+                let rows: Vec<(i64, String, i64)> = ::sqlx::query_as(sql)
+                    .bind(from_ms)
+                    .bind(before_ms)
+                    .fetch_all(self.query_pool().await?)
+                    .await
+                    .map_err($sink_error)?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(day_ms, kind, bytes)| {
+                        $crate::__private::analytics_core::query::DailyTraffic {
+                            day_ms,
+                            kind,
+                            bytes,
+                        }
+                    })
+                    .collect())
+            }
+
+            async fn open_now(
+                &self,
+            ) -> Result<
+                $crate::__private::analytics_core::query::OpenNow,
+                $crate::__private::analytics_core::SinkError,
+            > {
+                let sql = ::sqlx::AssertSqlSafe(self.session_queries().open_now());
+                let (rooms, participants): (i64, i64) = ::sqlx::query_as(sql)
+                    .fetch_one(self.query_pool().await?)
+                    .await
+                    .map_err($sink_error)?;
+                Ok($crate::__private::analytics_core::query::OpenNow {
+                    rooms: u64::try_from(rooms).unwrap_or(0),
+                    participants: u64::try_from(participants).unwrap_or(0),
+                })
+            }
         }
     };
 }

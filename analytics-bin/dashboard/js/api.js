@@ -34,3 +34,36 @@ export function signIn(apiKey, apiSecret) {
 export function signOut() {
   return request('DELETE', '/dashboard/session');
 }
+
+/**
+ * GETs a read API path (`/v1/...`) with `params` as the query (empty values left out):
+ * `{ok, status, data}`, `data` being the reply or `{error}`. A network failure becomes
+ * status 0 with the reason as its error.
+ */
+export async function getV1(path, params = {}) {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') query.set(key, String(value));
+  }
+  const text = query.toString();
+  try {
+    return await request('GET', `/v1/${path}${text ? `?${text}` : ''}`);
+  } catch (failure) {
+    return { ok: false, status: 0, data: { error: `the service cannot be reached: ${failure.message}` } };
+  }
+}
+
+/** `/v1` path of a session (ids and identities percent-encoded). */
+export function sessionPath(sessionId) {
+  return `sessions/${encodeURIComponent(sessionId)}`;
+}
+
+/** `/v1` path of a participant (an identity) of a session. */
+export function participantPath(sessionId, identity) {
+  return `${sessionPath(sessionId)}/participants/${encodeURIComponent(identity)}`;
+}
+
+/** `/v1` path of a track of a session. */
+export function trackPath(sessionId, trackSid) {
+  return `${sessionPath(sessionId)}/tracks/${encodeURIComponent(trackSid)}`;
+}

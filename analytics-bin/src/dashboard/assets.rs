@@ -37,6 +37,18 @@ const ASSETS: &[Asset] = &[
     asset!("js/shell.js", "text/javascript; charset=utf-8"),
     asset!("js/views.js", "text/javascript; charset=utf-8"),
     asset!("js/chart.js", "text/javascript; charset=utf-8"),
+    asset!("js/format.js", "text/javascript; charset=utf-8"),
+    asset!("js/route.js", "text/javascript; charset=utf-8"),
+    asset!("js/range.js", "text/javascript; charset=utf-8"),
+    asset!("js/table.js", "text/javascript; charset=utf-8"),
+    asset!("js/view_state.js", "text/javascript; charset=utf-8"),
+    asset!("js/overview.js", "text/javascript; charset=utf-8"),
+    asset!("js/sessions.js", "text/javascript; charset=utf-8"),
+    asset!("js/session.js", "text/javascript; charset=utf-8"),
+    asset!("js/timeline.js", "text/javascript; charset=utf-8"),
+    asset!("js/tracks.js", "text/javascript; charset=utf-8"),
+    asset!("js/events.js", "text/javascript; charset=utf-8"),
+    asset!("js/participant.js", "text/javascript; charset=utf-8"),
     asset!(
         "vendor/uplot/uPlot.esm.js",
         "text/javascript; charset=utf-8"

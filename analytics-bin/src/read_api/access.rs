@@ -10,6 +10,16 @@ impl ReadApi {
     /// Refuses a request without a valid token (401), whose token lacks `roomList` (403), or
     /// that names another project (404).
     pub(super) fn admit(&self, headers: &HeaderMap, project_id: &str) -> Result<(), ReadRefusal> {
+        self.check_reader(headers)?;
+        if project_id != self.project_id {
+            return Err(ReadRefusal::UnknownProject);
+        }
+        Ok(())
+    }
+
+    /// Refuses a request without a valid token (401) or whose token lacks `roomList` (403),
+    /// whatever the project.
+    pub(super) fn check_reader(&self, headers: &HeaderMap) -> Result<(), ReadRefusal> {
         let authorization = headers
             .get(AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
@@ -20,9 +30,6 @@ impl ReadApi {
             .map_err(|error| ReadRefusal::Unauthenticated(error.to_string()))?;
         if !claims.video.room_list {
             return Err(ReadRefusal::Forbidden);
-        }
-        if project_id != self.project_id {
-            return Err(ReadRefusal::UnknownProject);
         }
         Ok(())
     }

@@ -15,7 +15,8 @@ use super::{
 use analytics_core::query::SessionQuery;
 
 impl ReadApi {
-    fn query(&self) -> Result<&dyn SessionQuery, ReadRefusal> {
+    /// The query sink, or 503 when none answers queries.
+    pub(super) fn query(&self) -> Result<&dyn SessionQuery, ReadRefusal> {
         self.query_sink
             .as_deref()
             .and_then(|sink| sink.query())

@@ -19,7 +19,7 @@ const HOSTILE_SECRET: &str = "hostile-secret-that-is-long-enough-for-hs256";
 
 /// The node_modules folder holding playwright-core, when node, Chromium and it are all
 /// there; panics in CI (env `CI`) when one is missing.
-fn browser_tools() -> Option<String> {
+pub(crate) fn browser_tools() -> Option<String> {
     let node_path = std::env::var("LKA_TEST_BROWSER_NODE_PATH").unwrap_or_default();
     let missing = if node_path.is_empty() {
         Some("LKA_TEST_BROWSER_NODE_PATH is not set".to_owned())
@@ -48,12 +48,12 @@ fn browser_tools() -> Option<String> {
     }
 }
 
-fn manifest_dir() -> &'static Path {
+pub(crate) fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// Where screenshots are kept as test artifacts.
-fn screenshot_dir() -> PathBuf {
+pub(crate) fn screenshot_dir() -> PathBuf {
     manifest_dir().join("../target/browser-screenshots")
 }
 

@@ -4,14 +4,17 @@
 //! sink at once, faults) and `fixer_support` (a LiveKit stand-in). The heavy fault tests
 //! run one at a time (`.config/nextest.toml`, test group `heavy`).
 
+mod dashboard_views_data;
 mod fault_support;
 mod fixer_support;
 mod read_api_support;
+mod read_api_v1_sent;
 mod support;
 
 mod cli;
 mod dashboard_access;
 mod dashboard_browser;
+mod dashboard_views;
 mod fault_corrupt_tail;
 mod fault_disk_full;
 mod fault_flood;
@@ -37,6 +40,10 @@ mod queue_full;
 mod read_api_access;
 mod read_api_sessions;
 mod read_api_simulated;
+mod read_api_v1_access;
+mod read_api_v1_detail;
+mod read_api_v1_series;
+mod read_api_v1_sessions;
 mod readiness;
 mod secrets_masked;
 mod simulate_cli;

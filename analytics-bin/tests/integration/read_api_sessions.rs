@@ -3,17 +3,19 @@
 //! field, on SQLite, PostgreSQL and MongoDB (each the only sink, named by
 //! `api.query_sink`; a sink not compiled into the binary is skipped).
 
+use analytics_core::testkit::query_dataset;
 use serde_json::{json, Value};
 
-use crate::read_api_support::{get, list_token, load_dataset, PROJECT};
-use crate::support::{free_port, TestService, API_KEY, API_SECRET};
+use crate::read_api_support::{get, list_token, load_dataset, start_with_only, PROJECT};
+use crate::support::{TestService, API_SECRET};
 
 fn session_a() -> Value {
+    let a = query_dataset::summary_a();
     json!({
         "sessionId": "RM_a", "roomName": "all-hands",
         "createdAt": "2026-03-01T10:00:00.000Z", "endedAt": "2026-03-01T10:31:00.000Z",
         "lastActive": "2026-03-01T10:31:00.000Z",
-        "bandwidthIn": 3500, "bandwidthOut": 3000, "egress": 2,
+        "bandwidthIn": a.bandwidth_in, "bandwidthOut": a.bandwidth_out, "egress": 2,
         "numParticipants": 3, "numActiveParticipants": 0
     })
 }
@@ -56,8 +58,9 @@ fn connection(
 }
 
 fn detail_a() -> Value {
+    let a = query_dataset::summary_a();
     json!({
-        "roomId": "RM_a", "roomName": "all-hands", "bandwidth": 6500,
+        "roomId": "RM_a", "roomName": "all-hands", "bandwidth": a.bandwidth_in + a.bandwidth_out,
         "startTime": "2026-03-01T10:00:00.000Z", "endTime": "2026-03-01T10:31:00.000Z",
         "numParticipants": 3, "numActiveParticipants": 0, "egress": 2,
         "connectionMinutes": 49,
@@ -110,18 +113,6 @@ async fn sqlite_answers_the_cloud_api_field_by_field() {
     let service = TestService::start("").await;
     load_dataset(&service).await;
     answers_match_the_dataset(&service).await;
-}
-
-/// Starts the binary with `sink` (YAML flow settings) as its only sink, named `only` and
-/// chosen by `api.query_sink`: whatever the API answers, that sink answered it.
-async fn start_with_only(sink: &str) -> TestService {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let port = free_port();
-    let config = format!(
-        "keys:\n  {API_KEY}: {API_SECRET}\nopenvidu:\n  analytics:\n    enabled: true\n    interval: 200ms\n    listen: 127.0.0.1:{port}\n    sinks:\n      only: {sink}\n    api: {{ query_sink: only }}\n"
-    );
-    let db_path = dir.path().join("unused.db");
-    TestService::start_with_config(dir, db_path, port, &config).await
 }
 
 #[tokio::test]

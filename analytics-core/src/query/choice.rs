@@ -47,7 +47,11 @@ mod tests {
     use super::choose_query_sink;
     use crate::{
         config::ApiConfig,
-        query::{SessionDetail, SessionFilter, SessionQuery, SessionSummary},
+        query::{
+            BucketQuery, CreatedRoom, DailyTraffic, OpenNow, OpenedConnection, RoomActivity,
+            RoomEvent, RoomTraffic, SessionQuery, SessionRows, SessionSearch, StatsBucket,
+            StatsTotals, StoredEvent,
+        },
         Batch, Capabilities, Sink, SinkError,
     };
 
@@ -55,19 +59,74 @@ mod tests {
     struct Answering(bool);
 
     #[async_trait]
-    impl SessionQuery for Answering {
-        async fn list_sessions(
+    impl SessionRows for Answering {
+        async fn created_rooms(
             &self,
-            _filter: &SessionFilter,
-        ) -> Result<crate::query::Page<SessionSummary>, SinkError> {
-            Ok(crate::query::Page {
-                items: Vec::new(),
-                next_page: None,
-            })
+            _from_ms: i64,
+            _before_ms: i64,
+            _limit: u64,
+            _offset: u64,
+        ) -> Result<Vec<CreatedRoom>, SinkError> {
+            Ok(Vec::new())
         }
 
-        async fn session(&self, _room_sid: &str) -> Result<Option<SessionDetail>, SinkError> {
+        async fn created_room(&self, _room_sid: &str) -> Result<Option<CreatedRoom>, SinkError> {
             Ok(None)
+        }
+
+        async fn room_events(&self, _room_sids: &[String]) -> Result<Vec<RoomEvent>, SinkError> {
+            Ok(Vec::new())
+        }
+
+        async fn room_traffic(&self, _room_sids: &[String]) -> Result<Vec<RoomTraffic>, SinkError> {
+            Ok(Vec::new())
+        }
+
+        async fn room_activity(
+            &self,
+            _room_sids: &[String],
+        ) -> Result<Vec<RoomActivity>, SinkError> {
+            Ok(Vec::new())
+        }
+
+        async fn searched_rooms(
+            &self,
+            _search: &SessionSearch,
+            _limit: u64,
+        ) -> Result<Vec<CreatedRoom>, SinkError> {
+            Ok(Vec::new())
+        }
+
+        async fn room_timeline(&self, _room_sid: &str) -> Result<Vec<StoredEvent>, SinkError> {
+            Ok(Vec::new())
+        }
+
+        async fn stats_totals(&self, _room_sid: &str) -> Result<Vec<StatsTotals>, SinkError> {
+            Ok(Vec::new())
+        }
+
+        async fn stats_buckets(&self, _query: &BucketQuery) -> Result<Vec<StatsBucket>, SinkError> {
+            Ok(Vec::new())
+        }
+
+        async fn connections_opened(
+            &self,
+            _from_ms: i64,
+            _before_ms: i64,
+        ) -> Result<Vec<OpenedConnection>, SinkError> {
+            Ok(Vec::new())
+        }
+
+        async fn daily_traffic(
+            &self,
+            _from_ms: i64,
+            _before_ms: i64,
+        ) -> Result<Vec<DailyTraffic>, SinkError> {
+            Ok(Vec::new())
+        }
+
+        async fn open_now(&self) -> Result<OpenNow, SinkError> {
+            Ok(OpenNow::default())
         }
     }
 

@@ -17,6 +17,8 @@ mod lease_case;
 mod long_values;
 mod query_cases;
 pub mod query_dataset;
+mod query_explore_cases;
+pub mod query_explore_dataset;
 
 use std::{
     future::Future,

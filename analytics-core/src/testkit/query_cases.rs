@@ -1,6 +1,7 @@
 //! The query compliance suite: one dataset ([`super::query_dataset`]) stored through
 //! `send_batch` (twice, as a resend would), then the same exact answers asked of every
-//! query sink: the list by date range and page, and each session's detail.
+//! query sink: the list by date range and page, and each session's detail; then the richer
+//! read API's answers ([`super::query_explore_cases`]).
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use crate::{
 use super::{
     check_declarations,
     query_dataset::{self as dataset, at},
+    query_explore_cases::run_explore_cases,
     TargetFactory,
 };
 
@@ -39,6 +41,7 @@ pub async fn run_query_compliance(factory: TargetFactory) {
     pages_split_the_list(query).await;
     a_session_has_its_connections(query).await;
     an_unknown_session_is_none(query).await;
+    run_explore_cases(query).await;
     eprintln!("query compliance passed");
 }
 

@@ -1,18 +1,21 @@
 //! The dataset of the query compliance suite: three sessions on 2026-03-01 and 03-02 with a
 //! reconnect, an aborted connection, egresses and stats of known bytes, and the exact
-//! answers every query sink must give about them.
+//! answers every query sink must give about them; tracks, their stats, an ingress and a
+//! synthetic close for the richer read API are in [`super::query_explore_dataset`].
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use livekit_protocol::{
     AnalyticsClientMeta, AnalyticsEvent, AnalyticsEventType as T, AnalyticsStat, AnalyticsStream,
-    ClientInfo, ParticipantInfo, Room, StreamType,
+    ClientInfo, DisconnectReason, EgressInfo, EgressStatus, ParticipantInfo, Room, StreamType,
 };
 
 use crate::{
     query::{EgressState, ParticipantConnection, SessionSummary},
     record::{timestamp_of, Record},
 };
+
+use super::query_explore_dataset as explore;
 
 /// 2026-03-01T00:00:00Z in unix milliseconds: the first day of the dataset.
 pub const DAY_MS: i64 = 1_772_323_200_000;
@@ -24,11 +27,11 @@ pub const fn at(day: i64, hours: i64, minutes: i64, seconds: i64) -> i64 {
     DAY_MS + day * 24 * HOUR_MS + hours * HOUR_MS + minutes * MINUTE_MS + seconds * 1000
 }
 
-fn time(ms: i64) -> SystemTime {
+pub(super) fn time(ms: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
 }
 
-fn room_event(kind: T, room: (&str, &str), ms: i64) -> AnalyticsEvent {
+pub(super) fn room_event(kind: T, room: (&str, &str), ms: i64) -> AnalyticsEvent {
     AnalyticsEvent {
         r#type: kind as i32,
         timestamp: Some(timestamp_of(time(ms))),
@@ -43,7 +46,7 @@ fn room_event(kind: T, room: (&str, &str), ms: i64) -> AnalyticsEvent {
 }
 
 /// A participant's connection event; `client` is `(sdk, version, region, connection type)`.
-fn participant_event(
+pub(super) fn participant_event(
     kind: T,
     room: (&str, &str),
     participant: (&str, &str),
@@ -75,10 +78,31 @@ fn participant_event(
     }
 }
 
+/// A participant's closing event with the reason LiveKit gave.
+fn closing_event(event: AnalyticsEvent, reason: DisconnectReason) -> AnalyticsEvent {
+    let mut event = event;
+    if let Some(participant) = event.participant.as_mut() {
+        participant.disconnect_reason = reason as i32;
+    }
+    event
+}
+
+/// An egress event with its status: active until it ends, complete then.
 fn egress_event(kind: T, room: (&str, &str), egress_id: &str, ms: i64) -> AnalyticsEvent {
+    let status = if kind == T::EgressEnded {
+        EgressStatus::EgressComplete
+    } else {
+        EgressStatus::EgressActive
+    };
     AnalyticsEvent {
         egress_id: egress_id.into(),
         room: None,
+        egress: Some(EgressInfo {
+            egress_id: egress_id.into(),
+            room_id: room.0.into(),
+            status: status as i32,
+            ..Default::default()
+        }),
         ..room_event(kind, room, ms)
     }
 }
@@ -103,15 +127,27 @@ fn stat(kind: StreamType, room: (&str, &str), bytes: &[u64], ms: i64) -> Analyti
     }
 }
 
-const A: (&str, &str) = ("RM_a", "all-hands");
+pub(super) const A: (&str, &str) = ("RM_a", "all-hands");
 const B: (&str, &str) = ("RM_b", "standup");
 const C: (&str, &str) = ("RM_c", "late");
-const JS: i32 = 1;
-const GO: i32 = 5;
+pub(super) const JS: i32 = 1;
+pub(super) const GO: i32 = 5;
 
 /// The dataset's events, as LiveKit would send them.
 pub fn events() -> Vec<AnalyticsEvent> {
-    [session_a_events(), session_b_events(), session_c_events()].concat()
+    [
+        session_a_events(),
+        explore::media_events(),
+        session_b_events(),
+        session_c_events(),
+    ]
+    .concat()
+}
+
+/// The dataset's closes made up by the active-entities fixer (stored with
+/// `"synthetic": true`).
+pub fn synthetic_events() -> Vec<AnalyticsEvent> {
+    explore::synthetic_events()
 }
 
 /// The ended session: a duplicate creation, a reconnect, an aborted connection, an egress.
@@ -130,13 +166,17 @@ fn session_a_events() -> Vec<AnalyticsEvent> {
             alice,
             at(0, 10, 0, 5),
         ),
-        participant_event(
-            T::ParticipantActive,
-            A,
-            ("PA_a1", "alice"),
-            alice,
-            at(0, 10, 0, 6),
-        ),
+        // As LiveKit tells it: the client details on the join only.
+        AnalyticsEvent {
+            client_info: None,
+            ..participant_event(
+                T::ParticipantActive,
+                A,
+                ("PA_a1", "alice"),
+                alice,
+                at(0, 10, 0, 6),
+            )
+        },
         participant_event(
             T::ParticipantActive,
             A,
@@ -145,12 +185,15 @@ fn session_a_events() -> Vec<AnalyticsEvent> {
             at(0, 10, 1, 0),
         ),
         egress_event(T::EgressStarted, A, "EG_a", at(0, 10, 5, 0)),
-        participant_event(
-            T::ParticipantLeft,
-            A,
-            ("PA_a1", "alice"),
-            alice,
-            at(0, 10, 10, 0),
+        closing_event(
+            participant_event(
+                T::ParticipantLeft,
+                A,
+                ("PA_a1", "alice"),
+                alice,
+                at(0, 10, 10, 0),
+            ),
+            DisconnectReason::ClientInitiated,
         ),
         participant_event(
             T::ParticipantActive,
@@ -159,12 +202,15 @@ fn session_a_events() -> Vec<AnalyticsEvent> {
             alice_again,
             at(0, 10, 10, 2),
         ),
-        participant_event(
-            T::ParticipantConnectionAborted,
-            A,
-            ("PA_b1", "bob"),
-            bob,
-            at(0, 10, 20, 0),
+        closing_event(
+            participant_event(
+                T::ParticipantConnectionAborted,
+                A,
+                ("PA_b1", "bob"),
+                bob,
+                at(0, 10, 20, 0),
+            ),
+            DisconnectReason::ConnectionTimeout,
         ),
         egress_event(T::EgressEnded, A, "EG_a", at(0, 10, 25, 0)),
         participant_event(
@@ -218,14 +264,17 @@ fn session_c_events() -> Vec<AnalyticsEvent> {
     ]
 }
 
-/// The dataset's stats: known bytes per room and direction.
+/// The dataset's stats: known bytes per room and direction, then the stats of session A's
+/// tracks ([`explore::track_stats`]).
 pub fn stats() -> Vec<AnalyticsStat> {
-    vec![
+    let mut stats = vec![
         stat(StreamType::Upstream, A, &[1000, 500], at(0, 10, 0, 30)),
         stat(StreamType::Upstream, A, &[2000], at(0, 10, 1, 0)),
         stat(StreamType::Downstream, A, &[3000], at(0, 10, 0, 30)),
         stat(StreamType::Downstream, B, &[7000], at(0, 14, 3, 0)),
-    ]
+    ];
+    stats.extend(explore::track_stats());
+    stats
 }
 
 /// Every record of the dataset, expiring in a day.
@@ -235,10 +284,14 @@ pub fn records() -> Vec<Record> {
     let events = events()
         .into_iter()
         .map(|event| Record::from_event(event, expiration, now));
+    let synthetic = synthetic_events()
+        .into_iter()
+        .map(|event| Record::synthetic_event(event, expiration, now));
     let stats = stats()
         .into_iter()
         .map(|stat| Record::from_stat(stat, expiration, now));
     events
+        .chain(synthetic)
         .chain(stats)
         .collect::<Result<_, _>>()
         .expect("dataset messages convert")
@@ -252,8 +305,8 @@ pub fn summary_a() -> SessionSummary {
         created_at_ms: at(0, 10, 0, 0),
         ended_at_ms: Some(at(0, 10, 31, 0)),
         last_active_ms: at(0, 10, 31, 0),
-        bandwidth_in: 3500,
-        bandwidth_out: 3000,
+        bandwidth_in: 3500 + explore::A_TRACK_BYTES_IN,
+        bandwidth_out: 3000 + explore::A_TRACK_BYTES_OUT,
         egress: EgressState::Ended,
         num_participants: 3,
         num_active_participants: 0,

@@ -3,6 +3,7 @@
 //! per behaviour.
 
 mod compliance;
+mod explore;
 mod fixer;
 mod format;
 mod indexes;

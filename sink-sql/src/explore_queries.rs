@@ -1,0 +1,391 @@
+//! The queries of the richer read API's lookups (the explore part of
+//! [`analytics_core::query::SessionRows`]), once for both SQL sinks: searched rooms by keyset
+//! cursor, a room's whole timeline, its stats' sums, a series' buckets, the connections and
+//! the bytes per day of a range, and what is open now. Parameters are `$n`, the columns read
+//! the same in each dialect. Numbers read out of documents go through `CAST` so that each
+//! sink reads one type whatever the database made of the arithmetic.
+
+use analytics_core::query::{SessionSearch, SessionStatus, SortOrder};
+
+use crate::{
+    tables::{ACTIVE_ENTITIES, EVENTS, STATS},
+    Dialect, SessionQueries,
+};
+
+/// The event types of egresses and ingresses, whose events may carry no room sid (an
+/// ingress's never does): they belong to the room their document names.
+const MEDIA_JOB_EVENT_TYPES: &str = "'EGRESS_STARTED', 'EGRESS_UPDATED', 'EGRESS_ENDED', \
+    'INGRESS_CREATED', 'INGRESS_UPDATED', 'INGRESS_STARTED', 'INGRESS_ENDED', 'INGRESS_DELETED'";
+
+/// Which optional parameters a search binds, after `$1` (from), `$2` (before), `$3` (limit):
+/// in this order, numbered on.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchParameters {
+    pub room_prefix: bool,
+    pub identity: bool,
+    /// Two of them: the cursor's creation time, then its room sid.
+    pub cursor: bool,
+}
+
+impl SearchParameters {
+    pub fn of(search: &SessionSearch) -> SearchParameters {
+        SearchParameters {
+            room_prefix: search.room_prefix.is_some(),
+            identity: search.identity.is_some(),
+            cursor: search.after.is_some(),
+        }
+    }
+}
+
+impl SessionQueries {
+    fn events(&self) -> String {
+        self.dialect().table(EVENTS.name)
+    }
+
+    /// Rows of `(room_sid, room_name, created_ms)` created in `[$1, $2)`, matching the
+    /// filters, in `order` after the cursor, `$3` of them. The optional parameters follow
+    /// in [`SearchParameters`]' order.
+    pub fn searched_rooms(
+        &self,
+        parameters: SearchParameters,
+        status: Option<SessionStatus>,
+        order: SortOrder,
+    ) -> String {
+        let events = self.events();
+        let from = self.dialect().timestamp("$1");
+        let mut conditions = Vec::new();
+        let mut next = 4;
+        let mut parameter = || {
+            let name = format!("${next}");
+            next += 1;
+            name
+        };
+        if parameters.room_prefix {
+            let prefix = format!("CAST({} AS TEXT)", parameter());
+            conditions.push(format!(
+                "substr(rooms.room_name, 1, length({prefix})) = {prefix}"
+            ));
+        }
+        if parameters.identity {
+            conditions.push(format!(
+                "EXISTS (SELECT 1 FROM {events} AS opening WHERE opening.room_sid = rooms.room_sid \
+                 AND opening.participant_identity = {} \
+                 AND opening.type IN ('PARTICIPANT_JOINED', 'PARTICIPANT_ACTIVE'))",
+                parameter()
+            ));
+        }
+        let ended = format!(
+            "EXISTS (SELECT 1 FROM {events} AS ending WHERE ending.room_sid = rooms.room_sid \
+             AND ending.type = 'ROOM_ENDED')"
+        );
+        match status {
+            Some(SessionStatus::Ended) => conditions.push(ended),
+            Some(SessionStatus::Active) => conditions.push(format!("NOT {ended}")),
+            None => {}
+        }
+        let direction = match order {
+            SortOrder::NewestFirst => ("<", "DESC"),
+            SortOrder::OldestFirst => (">", "ASC"),
+        };
+        if parameters.cursor {
+            let (created, sid) = (parameter(), parameter());
+            conditions.push(format!(
+                "(rooms.created {} CAST({created} AS BIGINT) OR (rooms.created = CAST({created} AS BIGINT) \
+                 AND rooms.room_sid > CAST({sid} AS TEXT)))",
+                direction.0
+            ));
+        }
+        let filters: String = conditions
+            .iter()
+            .map(|condition| format!(" AND {condition}"))
+            .collect();
+        format!(
+            "SELECT rooms.room_sid, rooms.room_name, rooms.created FROM (\
+             SELECT room_sid, MAX(room_name) AS room_name, {} AS created FROM {events} \
+             WHERE type = 'ROOM_CREATED' AND room_sid <> '' AND timestamp >= {from} \
+             AND timestamp < {} AND NOT EXISTS (SELECT 1 FROM {events} AS earlier \
+             WHERE earlier.type = 'ROOM_CREATED' AND earlier.room_sid = {events}.room_sid \
+             AND earlier.timestamp < {from}) GROUP BY room_sid) AS rooms WHERE 1 = 1{filters} \
+             ORDER BY rooms.created {}, rooms.room_sid LIMIT $3",
+            self.dialect().millis("MIN(timestamp)"),
+            self.dialect().timestamp("$2"),
+            direction.1
+        )
+    }
+
+    /// Rows of `(type, timestamp_ms, participant_sid, participant_identity, track_sid,
+    /// egress_id, ingress_id, document)`: every event of room `$1`, with the egress and
+    /// ingress events that name no room but whose document names it.
+    pub fn room_timeline(&self) -> String {
+        let select = format!(
+            "SELECT type, {}, participant_sid, participant_identity, track_id, egress_id, \
+             ingress_id, {} FROM {}",
+            self.dialect().millis("timestamp"),
+            self.dialect().json_text("data"),
+            self.events()
+        );
+        format!(
+            "{select} WHERE room_sid = $1 UNION ALL {select} WHERE type IN ({MEDIA_JOB_EVENT_TYPES}) \
+             AND room_sid = '' AND ({} = $1 OR {} = $1)",
+            self.dialect().json_field("data", &["egress", "room_id"]),
+            self.dialect().json_field("data", &["ingress", "state", "room_id"])
+        )
+    }
+
+    /// The stats of `where_clause` (on `s`), one row per stat with its streams' sums:
+    /// `id, participant_sid, track_id, kind, timestamp_ms, score, min_score, bytes, packets,
+    /// packets_lost, frames, jitter_count, jitter_sum, rtt_count, rtt_sum, covered_ms`.
+    fn per_stat(&self, where_clause: &str) -> String {
+        let number = |field: &str| self.stream_number(&[field]);
+        let positive = |field: &str| {
+            let value = number(field);
+            (
+                format!("SUM(CASE WHEN {value} > 0 THEN 1 ELSE 0 END)"),
+                format!("SUM(CASE WHEN {value} > 0 THEN {value} ELSE 0 END)"),
+            )
+        };
+        let (jitter_count, jitter_sum) = positive("jitter");
+        let (rtt_count, rtt_sum) = positive("rtt");
+        let time = |which: &str| {
+            format!(
+                "({} * 1000 + COALESCE({}, 0) / 1000000)",
+                self.stream_number(&[which, "seconds"]),
+                self.stream_number(&[which, "nanos"])
+            )
+        };
+        format!(
+            "SELECT s.id, s.participant_sid, s.track_id, s.kind, {} AS at_ms, \
+             {} AS score, {} AS min_score, \
+             COALESCE(SUM({}), 0) AS bytes, COALESCE(SUM({}), 0) AS packets, \
+             COALESCE(SUM({}), 0) AS packets_lost, COALESCE(SUM({}), 0) AS frames, \
+             COALESCE({jitter_count}, 0) AS jitter_count, COALESCE({jitter_sum}, 0) AS jitter_sum, \
+             COALESCE({rtt_count}, 0) AS rtt_count, COALESCE({rtt_sum}, 0) AS rtt_sum, \
+             COALESCE(MAX({} - {}), 0) AS covered_ms \
+             FROM {} AS s {} WHERE {where_clause} \
+             GROUP BY s.id, s.participant_sid, s.track_id, s.kind, s.timestamp, s.score, s.min_score",
+            self.dialect().millis("s.timestamp"),
+            self.double("s.score"),
+            self.double("s.min_score"),
+            number("primary_bytes"),
+            number("primary_packets"),
+            number("packets_lost"),
+            number("frames"),
+            time("end_time"),
+            time("start_time"),
+            self.dialect().table(STATS.name),
+            self.streams_join()
+        )
+    }
+
+    /// Rows of `(participant_sid, track_sid, kind, scored, score_sum, min_score, bytes,
+    /// packets, packets_lost)`: room `$1`'s stats summed per participant, track and direction.
+    pub fn stats_totals(&self) -> String {
+        format!(
+            "SELECT participant_sid, track_id, kind, \
+             CAST(SUM(CASE WHEN score > 0 THEN 1 ELSE 0 END) AS BIGINT), \
+             {}, {}, CAST(SUM(bytes) AS BIGINT), CAST(SUM(packets) AS BIGINT), \
+             CAST(SUM(packets_lost) AS BIGINT) FROM ({}) AS per_stat \
+             GROUP BY participant_sid, track_id, kind",
+            self.double("COALESCE(SUM(CASE WHEN score > 0 THEN score ELSE 0 END), 0)"),
+            self.double(
+                "MIN(CASE WHEN score > 0 THEN CASE WHEN min_score > 0 THEN min_score \
+                 ELSE score END END)"
+            ),
+            self.per_stat("s.room_sid = $1")
+        )
+    }
+
+    /// Rows of `(bucket_start_ms, scored, score_sum, bytes, packets, packets_lost, frames,
+    /// jitter_count, jitter_sum, rtt_count, rtt_sum, covered_ms)`: room `$1`'s stats in
+    /// `[$2, $3)` summed per bucket of `$4` milliseconds from `$2`; of track `$5` when
+    /// `track`, of the participant sids that follow (`participants` of them) when any.
+    pub fn stats_buckets(&self, track: bool, participants: usize) -> String {
+        let mut conditions = vec![
+            "s.room_sid = $1".to_owned(),
+            format!("s.timestamp >= {}", self.dialect().timestamp("$2")),
+            format!("s.timestamp < {}", self.dialect().timestamp("$3")),
+        ];
+        let mut next = 5;
+        if track {
+            conditions.push(format!("s.track_id = ${next}"));
+            next += 1;
+        }
+        if participants > 0 {
+            let listed: Vec<String> = (next..next + participants)
+                .map(|n| format!("${n}"))
+                .collect();
+            conditions.push(format!("s.participant_sid IN ({})", listed.join(", ")));
+        }
+        let bucket = "CAST((at_ms - CAST($2 AS BIGINT)) / CAST($4 AS BIGINT) AS BIGINT)";
+        format!(
+            "SELECT CAST(CAST($2 AS BIGINT) + {bucket} * CAST($4 AS BIGINT) AS BIGINT) AS bucket_start, \
+             CAST(SUM(CASE WHEN score > 0 THEN 1 ELSE 0 END) AS BIGINT), {}, \
+             CAST(SUM(bytes) AS BIGINT), CAST(SUM(packets) AS BIGINT), \
+             CAST(SUM(packets_lost) AS BIGINT), CAST(SUM(frames) AS BIGINT), \
+             CAST(SUM(jitter_count) AS BIGINT), {}, CAST(SUM(rtt_count) AS BIGINT), {}, \
+             CAST(SUM(CASE WHEN covered_ms > 0 THEN covered_ms ELSE 0 END) AS BIGINT) \
+             FROM ({}) AS per_stat GROUP BY {bucket}",
+            self.double("COALESCE(SUM(CASE WHEN score > 0 THEN score ELSE 0 END), 0)"),
+            self.double("SUM(jitter_sum)"),
+            self.double("SUM(rtt_sum)"),
+            self.per_stat(&conditions.join(" AND "))
+        )
+    }
+
+    /// Rows of `(room_sid, participant_sid, identity, joined_ms, closed_ms, room_ended_ms,
+    /// sdk, os, browser)`: each connection opened in `[$1, $2)` (its `PARTICIPANT_ACTIVE`,
+    /// or its `PARTICIPANT_JOINED` when no active is stored), with its first close and its
+    /// room's end.
+    pub fn connections_opened(&self) -> String {
+        let events = self.events();
+        let dialect = self.dialect();
+        // From any opening of the connection: LiveKit puts `client_info` on the join.
+        let client = |field: &str| {
+            format!(
+                "(SELECT COALESCE(MAX({}), '') FROM {events} AS j \
+                 WHERE j.room_sid = o.room_sid AND j.participant_sid = o.participant_sid \
+                 AND j.type IN ('PARTICIPANT_JOINED', 'PARTICIPANT_ACTIVE'))",
+                dialect.json_field("j.data", &["client_info", field])
+            )
+        };
+        format!(
+            "SELECT o.room_sid, o.participant_sid, MAX(o.participant_identity), {}, \
+             (SELECT {} FROM {events} AS c WHERE c.participant_sid = o.participant_sid \
+              AND c.room_sid = o.room_sid \
+              AND c.type IN ('PARTICIPANT_LEFT', 'PARTICIPANT_CONNECTION_ABORTED')), \
+             (SELECT {} FROM {events} AS e WHERE e.room_sid = o.room_sid AND e.type = 'ROOM_ENDED'), \
+             {}, {}, {} FROM {events} AS o \
+             WHERE o.timestamp >= {} AND o.timestamp < {} AND o.participant_sid <> '' \
+             AND (o.type = 'PARTICIPANT_ACTIVE' OR (o.type = 'PARTICIPANT_JOINED' AND NOT EXISTS \
+             (SELECT 1 FROM {events} AS a WHERE a.participant_sid = o.participant_sid \
+              AND a.room_sid = o.room_sid AND a.type = 'PARTICIPANT_ACTIVE'))) \
+             GROUP BY o.room_sid, o.participant_sid",
+            dialect.millis("MIN(o.timestamp)"),
+            dialect.millis("MIN(c.timestamp)"),
+            dialect.millis("MIN(e.timestamp)"),
+            client("sdk"),
+            client("os"),
+            client("browser"),
+            dialect.timestamp("$1"),
+            dialect.timestamp("$2")
+        )
+    }
+
+    /// Rows of `(day_ms, kind, bytes)`: the bytes of the stats of `[$1, $2)` per UTC day
+    /// and direction.
+    pub fn daily_traffic(&self) -> String {
+        let day = format!(
+            "CAST(({} / 86400000) * 86400000 AS BIGINT)",
+            self.dialect().millis("s.timestamp")
+        );
+        format!(
+            "SELECT {day}, s.kind, CAST(COALESCE(SUM({}), 0) AS BIGINT) FROM {} AS s {} \
+             WHERE s.timestamp >= {} AND s.timestamp < {} GROUP BY {day}, s.kind",
+            self.stream_number(&["primary_bytes"]),
+            self.dialect().table(STATS.name),
+            self.streams_join(),
+            self.dialect().timestamp("$1"),
+            self.dialect().timestamp("$2")
+        )
+    }
+
+    /// The row `(rooms, participants)` open now, from the active-entities fixer's table:
+    /// rooms open, and participants open in a room still open.
+    pub fn open_now(&self) -> String {
+        let active = self.dialect().table(ACTIVE_ENTITIES.name);
+        format!(
+            "SELECT (SELECT COUNT(*) FROM {active} WHERE entity = 'ROOM'), \
+             (SELECT COUNT(*) FROM {active} AS p JOIN {} AS e ON e.id = p.event_id \
+              WHERE p.entity = 'PARTICIPANT' AND EXISTS (SELECT 1 FROM {active} AS r \
+              WHERE r.entity = 'ROOM' AND {}))",
+            self.events(),
+            self.dialect().id_matches("r.id", "e.room_sid")
+        )
+    }
+
+    /// `LEFT JOIN` of each stat `s`'s `streams[]` as `stream.value` (a stat without streams
+    /// stays, with none).
+    fn streams_join(&self) -> &'static str {
+        match self.dialect() {
+            Dialect::Sqlite => "LEFT JOIN json_each(s.data, '$.streams') AS stream ON 1 = 1",
+            Dialect::Postgres { .. } => {
+                "LEFT JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(s.data->'streams') \
+                 = 'array' THEN s.data->'streams' ELSE '[]'::jsonb END) AS stream(value) ON true"
+            }
+        }
+    }
+
+    /// The integer at `path` in the stream `stream.value`.
+    fn stream_number(&self, path: &[&str]) -> String {
+        match self.dialect() {
+            Dialect::Sqlite => format!(
+                "CAST(json_extract(stream.value, '$.{}') AS INTEGER)",
+                path.join(".")
+            ),
+            Dialect::Postgres { .. } => {
+                format!(
+                    "({})::int8",
+                    self.dialect().json_field("stream.value", path)
+                )
+            }
+        }
+    }
+
+    /// `expression` as a double precision float.
+    fn double(&self, expression: &str) -> String {
+        match self.dialect() {
+            Dialect::Sqlite => format!("CAST({expression} AS REAL)"),
+            Dialect::Postgres { .. } => format!("CAST({expression} AS DOUBLE PRECISION)"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn optional_search_parameters_are_numbered_in_order() {
+        let all = SearchParameters {
+            room_prefix: true,
+            identity: true,
+            cursor: true,
+        };
+        let sql = SessionQueries::new(Dialect::Sqlite).searched_rooms(
+            all,
+            Some(SessionStatus::Ended),
+            SortOrder::OldestFirst,
+        );
+        for (parameter, used_in) in [
+            ("$4", "length(CAST($4 AS TEXT))"),
+            ("$5", "participant_identity = $5"),
+            ("$6", "rooms.created > CAST($6 AS BIGINT)"),
+            ("$7", "rooms.room_sid > CAST($7 AS TEXT)"),
+        ] {
+            assert!(sql.contains(used_in), "{parameter} in {sql}");
+        }
+        assert!(!sql.contains("$8"));
+        assert!(sql.contains("ORDER BY rooms.created ASC"));
+        let none = SearchParameters {
+            room_prefix: false,
+            identity: false,
+            cursor: true,
+        };
+        let sql = SessionQueries::new(Dialect::postgres("openvidu")).searched_rooms(
+            none,
+            None,
+            SortOrder::NewestFirst,
+        );
+        assert!(sql.contains("rooms.created < CAST($4 AS BIGINT)"));
+        assert!(!sql.contains("ROOM_ENDED"));
+    }
+
+    #[test]
+    fn bucket_filters_follow_the_fixed_parameters() {
+        let sql = SessionQueries::new(Dialect::Sqlite).stats_buckets(true, 2);
+        assert!(sql.contains("s.track_id = $5"));
+        assert!(sql.contains("s.participant_sid IN ($6, $7)"));
+        let sql = SessionQueries::new(Dialect::Sqlite).stats_buckets(false, 1);
+        assert!(sql.contains("s.participant_sid IN ($5)"));
+    }
+}

@@ -112,7 +112,11 @@ pub fn add_to_bucket(bucket: &mut StatsBucket, stat: &Value) {
     let (rtt_count, rtt_sum) = positive_sum(stat, "rtt");
     bucket.rtt_count += rtt_count;
     bucket.rtt_sum += rtt_sum;
-    bucket.covered_ms += covered_ms(stat);
+    let covered = covered_ms(stat);
+    if covered > 0 {
+        bucket.covered_ms += covered;
+        bucket.covered_stats += 1;
+    }
 }
 
 #[cfg(test)]

@@ -223,7 +223,8 @@ impl SessionQueries {
              CAST(SUM(bytes) AS BIGINT), CAST(SUM(packets) AS BIGINT), \
              CAST(SUM(packets_lost) AS BIGINT), CAST(SUM(frames) AS BIGINT), \
              CAST(SUM(jitter_count) AS BIGINT), {}, CAST(SUM(rtt_count) AS BIGINT), {}, \
-             CAST(SUM(CASE WHEN covered_ms > 0 THEN covered_ms ELSE 0 END) AS BIGINT) \
+             CAST(SUM(CASE WHEN covered_ms > 0 THEN covered_ms ELSE 0 END) AS BIGINT), \
+             CAST(SUM(CASE WHEN covered_ms > 0 THEN 1 ELSE 0 END) AS BIGINT) \
              FROM ({}) AS per_stat GROUP BY {bucket}",
             self.double("COALESCE(SUM(CASE WHEN score > 0 THEN score ELSE 0 END), 0)"),
             self.double("SUM(jitter_sum)"),

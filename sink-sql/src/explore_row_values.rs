@@ -52,8 +52,22 @@ pub fn stats_totals(
 }
 
 /// A `(bucket_start_ms, scored, score_sum, bytes, packets, packets_lost, frames,
-/// jitter_count, jitter_sum, rtt_count, rtt_sum, covered_ms)` row.
-pub type StatsBucketRow = (i64, i64, f64, i64, i64, i64, i64, i64, f64, i64, f64, i64);
+/// jitter_count, jitter_sum, rtt_count, rtt_sum, covered_ms, covered_stats)` row.
+pub type StatsBucketRow = (
+    i64,
+    i64,
+    f64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    f64,
+    i64,
+    f64,
+    i64,
+    i64,
+);
 
 pub fn stats_bucket(
     (
@@ -69,6 +83,7 @@ pub fn stats_bucket(
         rtt_count,
         rtt_sum,
         covered_ms,
+        covered_stats,
     ): StatsBucketRow,
 ) -> StatsBucket {
     StatsBucket {
@@ -84,6 +99,7 @@ pub fn stats_bucket(
         rtt_count: u64::try_from(rtt_count).unwrap_or(0),
         rtt_sum,
         covered_ms,
+        covered_stats: u64::try_from(covered_stats).unwrap_or(0),
     }
 }
 

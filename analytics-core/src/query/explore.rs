@@ -226,15 +226,15 @@ pub struct SeriesPoint {
     /// The bucket's start.
     pub at_ms: i64,
     pub score: Option<f64>,
-    /// Bytes of the bucket's stats × 8 over the time they cover (summed over stats): for one
-    /// track its bitrate; for a participant the mean bitrate of its tracks' streams.
+    /// For a track: its streams' mean bitrate (bytes × 8 over the time the stats cover); for
+    /// a participant: its streams' bitrates added up (see `query::series`).
     pub bitrate_bps: Option<f64>,
     pub packet_loss_pct: Option<f64>,
     /// Mean of the streams' `jitter` (milliseconds as LiveKit reports it).
     pub jitter_ms: Option<f64>,
     /// Mean of the streams' `rtt` (milliseconds).
     pub rtt_ms: Option<f64>,
-    /// Frames over the time the stats cover.
+    /// Frames per second, per stream for a track, added up for a participant.
     pub frames_per_second: Option<f64>,
 }
 

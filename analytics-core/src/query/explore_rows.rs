@@ -71,6 +71,9 @@ pub struct StatsBucket {
     /// stream's `end_time - start_time`, in milliseconds (streams lacking either time count
     /// nothing).
     pub covered_ms: i64,
+    /// The stats that count in `covered_ms` (`covered_ms / covered_stats` is the mean
+    /// length of one stat's interval).
+    pub covered_stats: u64,
 }
 
 /// One participant connection opened (`PARTICIPANT_ACTIVE`, or `PARTICIPANT_JOINED` when

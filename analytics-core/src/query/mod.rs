@@ -290,8 +290,12 @@ impl<T: SessionRows> SessionQuery for T {
                 bucket_ms,
             })
             .await?;
+        let rates = match request.subject {
+            SeriesSubject::Track { .. } => series::Rates::PerStream,
+            SeriesSubject::Participant { .. } => series::Rates::AddedUp,
+        };
         Ok(Some(series::series_of(
-            from_ms, before_ms, bucket_ms, &buckets,
+            from_ms, before_ms, bucket_ms, rates, &buckets,
         )))
     }
 

@@ -1,7 +1,12 @@
 //! Downsampled time series: the bucket length for a range and a number of points (whole
 //! seconds, at least `ceil(range / points)`), and each bucket's values from its stats' sums:
-//! the mean score, bits per covered second, frames per covered second, the lost share of
-//! packets, the mean jitter and round-trip time.
+//! the mean score, bits and frames per second, the lost share of packets, the mean jitter and
+//! round-trip time.
+//!
+//! A track's rates are per stream: over the time its stats cover (its publisher's upstream
+//! and each subscriber's downstream carry the same media, so their mean is the track's
+//! bitrate). A participant's add up its streams: over the bucket's length, or over one
+//! stat's interval when that is longer (a 26 s bucket holding a 30 s stat).
 
 use super::{Series, SeriesPoint, StatsBucket};
 
@@ -14,10 +19,28 @@ pub fn bucket_ms(from_ms: i64, before_ms: i64, points: u32) -> i64 {
     i64::try_from(seconds * 1000).unwrap_or(i64::MAX)
 }
 
+/// How a bucket's bytes and frames become rates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rates {
+    /// Per stream: over the time the stats cover (a track).
+    PerStream,
+    /// Streams added up: over the bucket (a participant).
+    AddedUp,
+}
+
 /// The series of `[from_ms, before_ms)` in buckets of `bucket_ms` from `buckets` (any
 /// order, only those with stats).
-pub fn series_of(from_ms: i64, before_ms: i64, bucket_ms: i64, buckets: &[StatsBucket]) -> Series {
-    let mut points: Vec<SeriesPoint> = buckets.iter().map(point_of).collect();
+pub fn series_of(
+    from_ms: i64,
+    before_ms: i64,
+    bucket_ms: i64,
+    rates: Rates,
+    buckets: &[StatsBucket],
+) -> Series {
+    let mut points: Vec<SeriesPoint> = buckets
+        .iter()
+        .map(|bucket| point_of(bucket, bucket_ms, rates))
+        .collect();
     points.sort_by_key(|point| point.at_ms);
     Series {
         from_ms,
@@ -27,10 +50,16 @@ pub fn series_of(from_ms: i64, before_ms: i64, bucket_ms: i64, buckets: &[StatsB
     }
 }
 
-fn point_of(bucket: &StatsBucket) -> SeriesPoint {
-    let covered_seconds = bucket.covered_ms as f64 / 1000.0;
+fn point_of(bucket: &StatsBucket, bucket_ms: i64, rates: Rates) -> SeriesPoint {
+    let rate_ms = match rates {
+        Rates::PerStream => bucket.covered_ms,
+        Rates::AddedUp if bucket.covered_stats > 0 => bucket_ms
+            .max(bucket.covered_ms / i64::try_from(bucket.covered_stats).unwrap_or(i64::MAX)),
+        Rates::AddedUp => 0,
+    };
+    let rate_seconds = rate_ms as f64 / 1000.0;
     let per_covered_second =
-        |value: i64| (bucket.covered_ms > 0).then(|| value as f64 / covered_seconds);
+        |value: i64| (bucket.covered_ms > 0).then(|| value as f64 / rate_seconds);
     let mean = |sum: f64, count: u64| (count > 0).then(|| sum / count as f64);
     let sent = bucket.packets + bucket.packets_lost;
     SeriesPoint {
@@ -63,7 +92,7 @@ mod tests {
     }
 
     #[test]
-    fn a_bucket_has_rates_over_the_time_its_stats_cover() {
+    fn a_bucket_has_rates_over_its_length() {
         let bucket = StatsBucket {
             bucket_start_ms: 60_000,
             scored: 2,
@@ -77,8 +106,9 @@ mod tests {
             rtt_count: 0,
             rtt_sum: 0.0,
             covered_ms: 60_000,
+            covered_stats: 2,
         };
-        let series = series_of(0, 120_000, 60_000, &[bucket]);
+        let series = series_of(0, 120_000, 60_000, Rates::PerStream, &[bucket]);
         let point = series.points[0];
         assert_eq!(point.at_ms, 60_000);
         assert_eq!(point.score, Some(3.5));
@@ -90,8 +120,33 @@ mod tests {
     }
 
     #[test]
+    fn a_participants_streams_add_up_and_a_stat_longer_than_its_bucket_is_spread_over_its_interval()
+    {
+        let two_streams = StatsBucket {
+            bytes: 60_000,
+            covered_ms: 120_000,
+            covered_stats: 4,
+            ..StatsBucket::default()
+        };
+        let point = series_of(0, 60_000, 60_000, Rates::AddedUp, &[two_streams]).points[0];
+        assert_eq!(
+            point.bitrate_bps,
+            Some(8_000.0),
+            "both streams' bits over 60 s"
+        );
+        let one_long_stat = StatsBucket {
+            bytes: 30_000,
+            covered_ms: 30_000,
+            covered_stats: 1,
+            ..StatsBucket::default()
+        };
+        let point = series_of(0, 26_000, 26_000, Rates::AddedUp, &[one_long_stat]).points[0];
+        assert_eq!(point.bitrate_bps, Some(8_000.0), "over the stat's 30 s");
+    }
+
+    #[test]
     fn a_bucket_without_covered_time_or_frames_has_no_rates() {
-        let point = series_of(0, 1, 1_000, &[StatsBucket::default()]).points[0];
+        let point = series_of(0, 1, 1_000, Rates::AddedUp, &[StatsBucket::default()]).points[0];
         assert_eq!(point, SeriesPoint::default());
     }
 }

@@ -306,7 +306,8 @@ async fn a_track_series(query: &dyn SessionQuery) {
 
 async fn a_participant_series_over_the_sessions_life(query: &dyn SessionQuery) {
     // From the creation to just after the last event (10:31:00): 1 860 001 ms in three
-    // points is 621 whole seconds a bucket; bob's stats all fall in the first.
+    // points is 621 whole seconds a bucket; bob's stats all fall in the first. A
+    // participant's streams add up, over the bucket's length.
     let answer = series(
         query,
         SeriesRequest {
@@ -325,11 +326,11 @@ async fn a_participant_series_over_the_sessions_life(query: &dyn SessionQuery) {
         points: vec![SeriesPoint {
             at_ms: at(0, 10, 0, 0),
             score: Some(4.0),
-            bitrate_bps: Some(180_000.0 * 8.0 / 60.0),
+            bitrate_bps: Some(180_000.0 * 8.0 / 621.0),
             packet_loss_pct: Some(100.0 * 50.0 / 1950.0),
             jitter_ms: Some(6.0),
             rtt_ms: Some(40.0),
-            frames_per_second: Some(300.0 / 60.0),
+            frames_per_second: Some(300.0 / 621.0),
         }],
     };
     assert_eq!(answer, expected);

@@ -521,6 +521,7 @@ async fn stats_are_bucketed_from_the_start(sink: &MongoSink) {
         rtt_count: 2,
         rtt_sum: 60.0,
         covered_ms: 30_000,
+        covered_stats: 1,
     };
     let second = StatsBucket {
         bucket_start_ms: at(0, 10, 1, 0),
@@ -528,6 +529,7 @@ async fn stats_are_bucketed_from_the_start(sink: &MongoSink) {
         packets: 20,
         frames: 60,
         covered_ms: 30_000,
+        covered_stats: 1,
         ..StatsBucket::default()
     };
     let buckets = |query: BucketQuery| async move {
@@ -704,6 +706,7 @@ async fn openvidu_documents_are_read_as_well(sink: &MongoSink) {
             packets: 2,
             packets_lost: 1,
             covered_ms: 30_000,
+            covered_stats: 1,
             ..StatsBucket::default()
         }]
     );

@@ -82,25 +82,10 @@ impl MongoSink {
             "timestamp.seconds": { "$lte": before_ms.div_euclid(1000) },
         };
         let projection = doc! { "room": 1, "room_id": 1, "timestamp": 1 };
-        let mut rooms: BTreeMap<String, CreatedRoom> = BTreeMap::new();
-        for event in self.find_json(EVENTS, filter, Some(projection)).await? {
-            let sid = room_sid_of(&event);
-            if sid.is_empty() {
-                continue;
-            }
-            let created_at_ms = millis_of(event.get("timestamp"));
-            let name = text(&event, &["room", "name"]);
-            let room = rooms.entry(sid.to_owned()).or_insert_with(|| CreatedRoom {
-                room_sid: sid.to_owned(),
-                room_name: String::new(),
-                created_at_ms,
-            });
-            room.created_at_ms = room.created_at_ms.min(created_at_ms);
-            if name > room.room_name.as_str() {
-                room.room_name = name.to_owned();
-            }
-        }
-        Ok(rooms.into_values().collect())
+        let events = self.find_json(EVENTS, filter, Some(projection)).await?;
+        Ok(session_search::earliest_creations(events, |_| true)
+            .into_values()
+            .collect())
     }
 
     /// The latest `{seconds, nanos}` at `field` of a document of `room_sid` in `collection`.

@@ -14,6 +14,7 @@ use analytics_core::{
     SinkError,
 };
 use mongodb::bson::{doc, Document};
+use serde_json::Value;
 
 use crate::{
     indexes::EVENTS,
@@ -151,11 +152,24 @@ async fn created_in_range(
         },
     };
     let projection = doc! { "room_id": 1, "room.sid": 1, "room.name": 1, "timestamp": 1 };
+    let events = sink.find_json(EVENTS, filter, Some(projection)).await?;
+    Ok(earliest_creations(events, |created_at_ms| {
+        from_ms <= created_at_ms && created_at_ms < before_ms
+    }))
+}
+
+/// The rooms of these `ROOM_CREATED` events, keeping those created at a time `keep` accepts:
+/// each at its earliest creation and with its greatest name (as the SQL sinks' `MIN` and
+/// `MAX`), by room sid. Events without a room sid are passed over.
+pub fn earliest_creations(
+    events: Vec<Value>,
+    keep: impl Fn(i64) -> bool,
+) -> BTreeMap<String, CreatedRoom> {
     let mut rooms: BTreeMap<String, CreatedRoom> = BTreeMap::new();
-    for event in sink.find_json(EVENTS, filter, Some(projection)).await? {
+    for event in events {
         let created_at_ms = millis_of(event.get("timestamp"));
         let sid = room_sid_of(&event);
-        if sid.is_empty() || created_at_ms < from_ms || created_at_ms >= before_ms {
+        if sid.is_empty() || !keep(created_at_ms) {
             continue;
         }
         let name = text(&event, &["room", "name"]);
@@ -169,7 +183,7 @@ async fn created_in_range(
             room.room_name = name.to_owned();
         }
     }
-    Ok(rooms)
+    rooms
 }
 
 #[cfg(test)]

@@ -57,6 +57,42 @@ pub(crate) fn screenshot_dir() -> PathBuf {
     manifest_dir().join("../target/browser-screenshots")
 }
 
+/// Runs tests/browser/`script` under node against `service` (its URL and the screenshot
+/// folder as arguments, `env` besides the node path) within `minutes`; asserts that it
+/// passed and returns what it printed.
+pub(crate) async fn run_script(
+    service: &TestService,
+    script: &str,
+    node_path: &str,
+    env: &[(&str, &str)],
+    minutes: u64,
+) -> String {
+    let run = tokio::process::Command::new("node")
+        .arg(manifest_dir().join("tests/browser").join(script))
+        .arg(&service.base_url)
+        .arg(screenshot_dir())
+        .env("LKA_TEST_BROWSER_NODE_PATH", node_path)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(minutes * 60), run)
+        .await
+        .unwrap_or_else(|elapsed| {
+            panic!("the browser test ends within {minutes} minutes: {elapsed:?}")
+        })
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "browser test failed ({}):\n{stdout}\n{stderr}\nservice log:\n{}",
+        output.status,
+        service.log()
+    );
+    stdout
+}
+
 async fn start_service() -> TestService {
     let dir = tempfile::tempdir().expect("temp dir");
     let db_path = dir.path().join("analytics.db");
@@ -74,31 +110,19 @@ async fn dashboard_shell_in_chromium_signs_in_navigates_and_renders_names_as_tex
         return;
     };
     let service = start_service().await;
-    let script = manifest_dir().join("tests/browser/dashboard_shell.mjs");
-    let run = tokio::process::Command::new("node")
-        .arg(&script)
-        .arg(&service.base_url)
-        .arg(screenshot_dir())
-        .env("LKA_TEST_BROWSER_NODE_PATH", node_path)
-        .env("LKA_TEST_DASHBOARD_KEY", KEY)
-        .env("LKA_TEST_DASHBOARD_SECRET", SECRET)
-        .env("LKA_TEST_DASHBOARD_HOSTILE_KEY", HOSTILE_KEY)
-        .env("LKA_TEST_DASHBOARD_HOSTILE_SECRET", HOSTILE_SECRET)
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(180), run)
-        .await
-        .expect("the browser test ends within 3 minutes")
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "browser test failed ({}):\n{stdout}\n{stderr}\nservice log:\n{}",
-        output.status,
-        service.log()
-    );
+    let stdout = run_script(
+        &service,
+        "dashboard_shell.mjs",
+        &node_path,
+        &[
+            ("LKA_TEST_DASHBOARD_KEY", KEY),
+            ("LKA_TEST_DASHBOARD_SECRET", SECRET),
+            ("LKA_TEST_DASHBOARD_HOSTILE_KEY", HOSTILE_KEY),
+            ("LKA_TEST_DASHBOARD_HOSTILE_SECRET", HOSTILE_SECRET),
+        ],
+        3,
+    )
+    .await;
     let passed = stdout
         .lines()
         .filter(|line| line.starts_with("ok "))

@@ -4,17 +4,13 @@
 //! the JSON ingest API. Screenshots of every view go to target/browser-screenshots/ and are
 //! copied to docs/screenshots/ for the README.
 
-use std::{
-    process::Stdio,
-    time::{Duration, Instant, SystemTime},
-};
+use std::time::{Duration, Instant, SystemTime};
 
-use crate::dashboard_browser::{browser_tools, manifest_dir, screenshot_dir};
+use crate::dashboard_browser::{browser_tools, manifest_dir, run_script, screenshot_dir};
 use crate::dashboard_views_data::{dataset, expected};
-use crate::read_api_support::{get, list_token};
+use crate::read_api_support::{get, list_token, post_all};
 use crate::support::{
-    access_token,
-    stream::{events_json, post_json, stats_json},
+    stream::{events_json, stats_json},
     TestService, API_KEY, API_SECRET,
 };
 
@@ -25,18 +21,14 @@ const README_SCREENSHOTS: [&str; 5] = ["sign-in", "overview", "sessions", "sessi
 /// the read API lists its three sessions.
 async fn load(service: &TestService) {
     let data = dataset(SystemTime::now());
-    let authorization = format!("Bearer {}", access_token(API_KEY, API_SECRET));
-    for (path, body) in [
-        ("/v1/events", events_json(&data.events)),
-        ("/v1/stats", stats_json(&data.stats)),
-    ] {
-        let response = post_json(&service.base_url, path, body, Some(&authorization)).await;
-        assert!(
-            response.status().is_success(),
-            "{path}: {}",
-            response.status()
-        );
-    }
+    post_all(
+        service,
+        [
+            ("/v1/events", events_json(&data.events)),
+            ("/v1/stats", stats_json(&data.stats)),
+        ],
+    )
+    .await;
     service
         .wait_for_count("SELECT COUNT(*) FROM events", data.events.len() as i64)
         .await;
@@ -66,30 +58,19 @@ async fn dashboard_views_in_chromium_show_the_stored_sessions() {
     };
     let service = TestService::start("").await;
     load(&service).await;
-    let script = manifest_dir().join("tests/browser/dashboard_views.mjs");
-    let run = tokio::process::Command::new("node")
-        .arg(&script)
-        .arg(&service.base_url)
-        .arg(screenshot_dir())
-        .env("LKA_TEST_BROWSER_NODE_PATH", node_path)
-        .env("LKA_TEST_DASHBOARD_KEY", API_KEY)
-        .env("LKA_TEST_DASHBOARD_SECRET", API_SECRET)
-        .env("LKA_TEST_DASHBOARD_EXPECT", expected().to_string())
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(240), run)
-        .await
-        .expect("the browser test ends within 4 minutes")
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "browser test failed ({}):\n{stdout}\n{stderr}\nservice log:\n{}",
-        output.status,
-        service.log()
-    );
+    let expect = expected().to_string();
+    let stdout = run_script(
+        &service,
+        "dashboard_views.mjs",
+        &node_path,
+        &[
+            ("LKA_TEST_DASHBOARD_KEY", API_KEY),
+            ("LKA_TEST_DASHBOARD_SECRET", API_SECRET),
+            ("LKA_TEST_DASHBOARD_EXPECT", &expect),
+        ],
+        4,
+    )
+    .await;
     assert!(
         stdout.lines().any(|line| line == "ok every case ran"),
         "{stdout}"

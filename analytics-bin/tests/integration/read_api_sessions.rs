@@ -6,7 +6,9 @@
 use analytics_core::testkit::query_dataset;
 use serde_json::{json, Value};
 
-use crate::read_api_support::{get, list_token, load_dataset, start_with_only, PROJECT};
+use crate::read_api_support::{
+    get, list_token, load_dataset, on_only_mongo, on_only_postgres, PROJECT,
+};
 use crate::support::{TestService, API_SECRET};
 
 fn session_a() -> Value {
@@ -117,40 +119,18 @@ async fn sqlite_answers_the_cloud_api_field_by_field() {
 
 #[tokio::test]
 async fn postgres_answers_the_cloud_api_field_by_field() {
-    if !cfg!(feature = "postgres") {
-        return;
-    }
-    let Some(schema) = sink_postgres::testkit::TestSchema::new().await else {
-        return;
-    };
-    let sink = format!(
-        "{{ type: postgres, url: \"{}\", schema: {} }}",
-        schema.url, schema.name
-    );
-    let service = start_with_only(&sink).await;
-    load_dataset(&service).await;
-    answers_match_the_dataset(&service).await;
-    drop(service);
-    schema.drop().await;
+    on_only_postgres(async |service| {
+        load_dataset(service).await;
+        answers_match_the_dataset(service).await;
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn mongo_answers_the_cloud_api_field_by_field() {
-    if !cfg!(feature = "mongo") {
-        return;
-    }
-    let Some(url) = analytics_core::testkit::server_url("LKA_TEST_MONGO_URL") else {
-        return;
-    };
-    let database = sink_mongo::testkit::fresh_database_name();
-    let service = start_with_only(&format!(
-        "{{ type: mongo, url: \"{url}\", database: {database} }}"
-    ))
+    on_only_mongo(async |service| {
+        load_dataset(service).await;
+        answers_match_the_dataset(service).await;
+    })
     .await;
-    load_dataset(&service).await;
-    answers_match_the_dataset(&service).await;
-    drop(service);
-    sink_mongo::testkit::drop_database(&url, &database)
-        .await
-        .expect("database dropped");
 }

@@ -1,6 +1,7 @@
 //! What the read API's tests share: the query compliance dataset (or the `/v1/` tests'
-//! simulated sessions) posted to a running service through the JSON API, the service with
-//! one query sink only, tokens for the read API, and GET with a token.
+//! simulated sessions) posted to a running service through the JSON API, a check run on the
+//! service with PostgreSQL or MongoDB as its one query sink, tokens for the read API, and
+//! GET with a token.
 
 use std::time::{Duration, Instant};
 
@@ -45,10 +46,32 @@ pub async fn get(service: &TestService, path: &str, token: Option<&str>) -> (u16
 /// Posts the dataset's events and stats, then waits until the read API lists its three
 /// sessions with their traffic (every record written).
 pub async fn load_dataset(service: &TestService) {
+    post_all(
+        service,
+        [
+            ("/v1/events", events_json(&query_dataset::events())),
+            ("/v1/stats", stats_json(&query_dataset::stats())),
+        ],
+    )
+    .await;
+    let path = format!("/api/project/{PROJECT}/sessions");
+    wait_until_listed(service, &path, |status, body| {
+        let sessions = body["sessions"].as_array().map(Vec::len).unwrap_or(0);
+        let traffic = body["sessions"][1]["bandwidthOut"] == 7000;
+        if status == 200 && sessions == 3 && traffic {
+            return Ok(());
+        }
+        Err(format!(
+            "the dataset was not listed in 30 s (last answer {status} {body})"
+        ))
+    })
+    .await;
+}
+
+/// Posts each `(path, body)` through the JSON API with an ingest token, asserting success.
+pub async fn post_all(service: &TestService, bodies: impl IntoIterator<Item = (&str, Vec<u8>)>) {
     let authorization = format!("Bearer {}", access_token(API_KEY, API_SECRET));
-    let events = events_json(&query_dataset::events());
-    let stats = stats_json(&query_dataset::stats());
-    for (path, body) in [("/v1/events", events), ("/v1/stats", stats)] {
+    for (path, body) in bodies {
         let response = post_json(&service.base_url, path, body, Some(&authorization)).await;
         assert!(
             response.status().is_success(),
@@ -56,28 +79,75 @@ pub async fn load_dataset(service: &TestService) {
             response.status()
         );
     }
+}
+
+/// GETs `path` with a `roomList` token every 100 ms until `listed` accepts the answer
+/// (status and body); after 30 s panics with what `listed` said of the last one and the
+/// service log.
+async fn wait_until_listed(
+    service: &TestService,
+    path: &str,
+    listed: impl Fn(u16, &Value) -> Result<(), String>,
+) {
     let token = list_token(API_SECRET);
-    let path = format!("/api/project/{PROJECT}/sessions");
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let (status, body) = get(service, &path, Some(&token)).await;
-        let sessions = body["sessions"].as_array().map(Vec::len).unwrap_or(0);
-        let traffic = body["sessions"][1]["bandwidthOut"] == 7000;
-        if status == 200 && sessions == 3 && traffic {
+        let (status, body) = get(service, path, Some(&token)).await;
+        let Err(missing) = listed(status, &body) else {
             return;
-        }
+        };
         assert!(
             Instant::now() < deadline,
-            "the dataset was not listed in 30 s (last answer {status} {body}); log:\n{}",
+            "{missing}; log:\n{}",
             service.log()
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
+/// Runs `check` against the binary with PostgreSQL (a fresh schema, dropped afterwards) as
+/// its only sink; returns at once without the `postgres` feature or a test server.
+pub async fn on_only_postgres(check: impl AsyncFnOnce(&TestService)) {
+    if !cfg!(feature = "postgres") {
+        return;
+    }
+    let Some(schema) = sink_postgres::testkit::TestSchema::new().await else {
+        return;
+    };
+    let sink = format!(
+        "{{ type: postgres, url: \"{}\", schema: {} }}",
+        schema.url, schema.name
+    );
+    let service = start_with_only(&sink).await;
+    check(&service).await;
+    drop(service);
+    schema.drop().await;
+}
+
+/// Runs `check` against the binary with MongoDB (a fresh database, dropped afterwards) as
+/// its only sink; returns at once without the `mongo` feature or `LKA_TEST_MONGO_URL`.
+pub async fn on_only_mongo(check: impl AsyncFnOnce(&TestService)) {
+    if !cfg!(feature = "mongo") {
+        return;
+    }
+    let Some(url) = analytics_core::testkit::server_url("LKA_TEST_MONGO_URL") else {
+        return;
+    };
+    let database = sink_mongo::testkit::fresh_database_name();
+    let service = start_with_only(&format!(
+        "{{ type: mongo, url: \"{url}\", database: {database} }}"
+    ))
+    .await;
+    check(&service).await;
+    drop(service);
+    sink_mongo::testkit::drop_database(&url, &database)
+        .await
+        .expect("database dropped");
+}
+
 /// Starts the binary with `sink` (YAML flow settings) as its only sink, named `only` and
 /// chosen by `api.query_sink`: whatever the API answers, that sink answered it.
-pub async fn start_with_only(sink: &str) -> TestService {
+async fn start_with_only(sink: &str) -> TestService {
     let dir = tempfile::tempdir().expect("temp dir");
     let port = free_port();
     let config = format!(
@@ -90,7 +160,6 @@ pub async fn start_with_only(sink: &str) -> TestService {
 /// Posts what `sent` holds through the JSON API (events first, 100 a request), then waits
 /// until `/v1/sessions` lists every room of it with all its traffic.
 pub async fn load_sent(service: &TestService, sent: &Sent) {
-    let authorization = format!("Bearer {}", access_token(API_KEY, API_SECRET));
     let bodies = sent
         .events
         .chunks(100)
@@ -100,23 +169,13 @@ pub async fn load_sent(service: &TestService, sent: &Sent) {
                 .chunks(100)
                 .map(|chunk| ("/v1/stats", stats_json(chunk))),
         );
-    for (path, body) in bodies {
-        let response = post_json(&service.base_url, path, body, Some(&authorization)).await;
-        assert!(
-            response.status().is_success(),
-            "{path}: {}",
-            response.status()
-        );
-    }
-    let token = list_token(API_SECRET);
+    post_all(service, bodies).await;
     let expected = (
         sent.rooms.len(),
         sent.total(|room| room.traffic.bytes_in),
         sent.total(|room| room.traffic.bytes_out),
     );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let (status, body) = get(service, "/v1/sessions?limit=500", Some(&token)).await;
+    wait_until_listed(service, "/v1/sessions?limit=500", |status, body| {
         let sessions = body["sessions"].as_array().cloned().unwrap_or_default();
         let sum = |field: &str| {
             sessions
@@ -126,15 +185,13 @@ pub async fn load_sent(service: &TestService, sent: &Sent) {
         };
         let listed = (sessions.len(), sum("bandwidth_in"), sum("bandwidth_out"));
         if status == 200 && listed == expected {
-            return;
+            return Ok(());
         }
-        assert!(
-            Instant::now() < deadline,
-            "not all sent was listed in 30 s ({listed:?}, expected {expected:?}; last answer {status} {body}); log:\n{}",
-            service.log()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        Err(format!(
+            "not all sent was listed in 30 s ({listed:?}, expected {expected:?}; last answer {status} {body})"
+        ))
+    })
+    .await;
 }
 
 /// GETs `path` with a `Cookie` header: status and JSON body.

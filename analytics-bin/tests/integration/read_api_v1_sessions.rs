@@ -8,7 +8,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use crate::read_api_support::{get, list_token, load_sent, start_with_only};
+use crate::read_api_support::{get, list_token, load_sent, on_only_mongo, on_only_postgres};
 use crate::read_api_v1_detail::details_match_what_was_sent;
 use crate::read_api_v1_sent::{Sent, SentRoom, OPEN_ROOM};
 use crate::read_api_v1_series::{overview_counts_what_was_sent, series_have_the_expected_points};
@@ -180,38 +180,10 @@ async fn read_api_v1_on_sqlite_answers_what_was_sent() {
 
 #[tokio::test]
 async fn read_api_v1_on_postgres_answers_what_was_sent() {
-    if !cfg!(feature = "postgres") {
-        return;
-    }
-    let Some(schema) = sink_postgres::testkit::TestSchema::new().await else {
-        return;
-    };
-    let sink = format!(
-        "{{ type: postgres, url: \"{}\", schema: {} }}",
-        schema.url, schema.name
-    );
-    let service = start_with_only(&sink).await;
-    answers_match_what_was_sent(&service).await;
-    drop(service);
-    schema.drop().await;
+    on_only_postgres(answers_match_what_was_sent).await;
 }
 
 #[tokio::test]
 async fn read_api_v1_on_mongo_answers_what_was_sent() {
-    if !cfg!(feature = "mongo") {
-        return;
-    }
-    let Some(url) = analytics_core::testkit::server_url("LKA_TEST_MONGO_URL") else {
-        return;
-    };
-    let database = sink_mongo::testkit::fresh_database_name();
-    let service = start_with_only(&format!(
-        "{{ type: mongo, url: \"{url}\", database: {database} }}"
-    ))
-    .await;
-    answers_match_what_was_sent(&service).await;
-    drop(service);
-    sink_mongo::testkit::drop_database(&url, &database)
-        .await
-        .expect("database dropped");
+    on_only_mongo(answers_match_what_was_sent).await;
 }

@@ -1,13 +1,15 @@
 //! `analytics-bench`: measures, on the same realistic data, how fast each database takes a
 //! bulk insert from its own driver (the baseline), how fast livekit-analytics stores the
 //! same records pushed over gRPC (the pipeline), the ingest ceiling with a sink that
-//! discards, and the memory a queued record costs while its sink is unreachable.
+//! discards, and the memory a queued record costs while its sink is unreachable;
+//! `analytics-bench read` times the read API on a query sink holding a project's 28 days.
 
 mod dataset;
 mod dump;
 mod measure;
 mod options;
 mod push;
+mod read;
 mod report;
 mod servers;
 mod service;
@@ -17,11 +19,24 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::{options::Options, servers::Servers};
+use crate::{
+    options::{Command, Options},
+    servers::Servers,
+};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let options = Options::parse();
+    if let Some(Command::Read(read)) = &options.command {
+        return match read::run(read).await {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if let Some(path) = &options.dump_records {
         let dumped = dataset::Dataset::generate(
             options.records,

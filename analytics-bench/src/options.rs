@@ -1,13 +1,16 @@
 //! The command line, and which measurements it asks for given the servers at hand.
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
-use crate::{servers::Servers, targets::Target};
+use crate::{read::options::ReadOptions, servers::Servers, targets::Target};
 
-/// Benchmarks each sink against its database's own bulk-insert speed.
+/// Benchmarks each sink against its database's own bulk-insert speed (without a
+/// subcommand), or the read API on a query sink (`read`).
 #[derive(Debug, Parser)]
-#[command(name = "analytics-bench")]
+#[command(name = "analytics-bench", args_conflicts_with_subcommands = true)]
 pub struct Options {
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// `postgres`, `redis`, `mongo`, `sqlite`, `null` (the ingest ceiling), `unreachable`
     /// (memory per queued record) or `all`.
     #[arg(long, default_value = "all")]
@@ -22,6 +25,12 @@ pub struct Options {
     /// this file, to compare conversions before and after a change.
     #[arg(long, value_name = "FILE")]
     pub dump_records: Option<std::path::PathBuf>,
+}
+
+/// A benchmark other than the write benchmark.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Read(ReadOptions),
 }
 
 /// What one run measures.

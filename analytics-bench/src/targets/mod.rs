@@ -44,6 +44,11 @@ impl Namespace {
         }
     }
 
+    /// A namespace kept between runs (the read bench's dataset).
+    pub fn named(name: String) -> Namespace {
+        Namespace { name }
+    }
+
     /// The Redis key prefix.
     fn prefix(&self) -> String {
         format!("{}:", self.name)
@@ -68,7 +73,7 @@ impl Store {
         Ok(total)
     }
 
-    async fn count_of(&self, kind: RecordKind) -> Result<u64, String> {
+    pub async fn count_of(&self, kind: RecordKind) -> Result<u64, String> {
         let (sink, counted) = match self {
             Store::Postgres(probe) => (
                 "postgres",
@@ -106,9 +111,19 @@ impl Target {
         serde_json::to_string(&settings).expect("settings of strings serialise")
     }
 
+    /// The sink writing into `namespace`, built as the service builds it (not set up yet).
+    pub fn sink(&self, namespace: &Namespace, dir: &Path) -> Result<Arc<dyn Sink>, String> {
+        build_sink(self.name(), &self.sink_settings(namespace, dir))
+    }
+
+    /// The SQLite file of `namespace` in `dir`.
+    pub fn sqlite_path(&self, namespace: &Namespace, dir: &Path) -> std::path::PathBuf {
+        sqlite::path(dir, namespace)
+    }
+
     /// Sets `namespace` up with the sink's own `initialize` (tables, indexes, expiry).
     async fn initialize(&self, namespace: &Namespace, dir: &Path) -> Result<(), String> {
-        let sink = build_sink(self.name(), &self.sink_settings(namespace, dir))?;
+        let sink = self.sink(namespace, dir)?;
         sink.initialize()
             .await
             .map_err(|error| format!("{}: cannot set up {}: {error}", self.name(), namespace.name))
@@ -153,6 +168,15 @@ impl Target {
             ),
             Target::Sqlite => Store::Sqlite(SqliteProbe::new(&sqlite::path(dir, namespace))),
         })
+    }
+
+    /// Brings the planner's statistics of `namespace` up to date after a bulk load, as the
+    /// database's own maintenance would (PostgreSQL's autovacuum is off on the test server).
+    pub async fn analyze(&self, namespace: &Namespace) -> Result<(), String> {
+        match self {
+            Target::Postgres { url } => postgres::analyze(url, &namespace.name).await,
+            _ => Ok(()),
+        }
     }
 
     /// Removes what was written into `namespace` (files go with the temporary folder).

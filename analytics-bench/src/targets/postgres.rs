@@ -174,3 +174,16 @@ pub async fn baseline(
     .await?;
     Ok(started.elapsed())
 }
+
+/// Refreshes the planner's statistics of `schema`'s tables, as autovacuum does after a
+/// bulk load on a server where it is on (the test server has it off).
+pub async fn analyze(url: &str, schema: &str) -> Result<(), String> {
+    let pool = pool(url, 1).await?;
+    for table in ["events", "stats"] {
+        sqlx::query(AssertSqlSafe(format!("ANALYZE \"{schema}\".{table}")))
+            .execute(&pool)
+            .await
+            .map_err(|error| format!("postgres: ANALYZE {schema}.{table}: {error}"))?;
+    }
+    Ok(())
+}

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::read_api_support::{get, list_token, PROJECT};
-use crate::simulate_cli::{parse_summary, simulate};
+use crate::simulate_cli::simulate_until_stored;
 use crate::support::{TestService, API_SECRET};
 
 /// The sum of `streams[].primary_bytes` of the stored stats of direction `kind`, read with
@@ -27,31 +27,7 @@ fn sum(sessions: &[Value], field: &str) -> i64 {
 #[tokio::test]
 async fn simulated_sessions_are_listed_as_sent() {
     let service = TestService::start("").await;
-    let flags = [
-        "--source",
-        "json",
-        "--time-scale",
-        "0",
-        "--duration",
-        "2m",
-        "--rooms",
-        "2",
-        "--participants",
-        "3",
-    ];
-    let output = simulate(&service, API_SECRET, &flags).await;
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success() && stdout.contains("errors: 0"),
-        "{stdout}"
-    );
-    let reported = parse_summary(&stdout);
-    service
-        .wait_for_count("SELECT COUNT(*) FROM events", reported.events)
-        .await;
-    service
-        .wait_for_count("SELECT COUNT(*) FROM stats", reported.stats)
-        .await;
+    let (reported, _) = simulate_until_stored(&service, "json").await;
     let count = |kind: &str| reported.per_type.get(kind).copied().unwrap_or(0);
     let token = list_token(API_SECRET);
     let path = format!("/api/project/{PROJECT}/sessions");

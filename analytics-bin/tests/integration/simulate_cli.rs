@@ -61,10 +61,15 @@ pub(crate) fn parse_summary(stdout: &str) -> Reported {
     }
 }
 
-async fn assert_stored_as_reported(source: &str) -> Reported {
-    let service = TestService::start("").await;
+/// Runs a 2-minute simulation of 2 rooms of 3 participants over `source` at full speed,
+/// checks it succeeded without errors, and waits until the service has stored the events and
+/// stats its summary reports; the summary and the standard output.
+pub(crate) async fn simulate_until_stored(
+    service: &TestService,
+    source: &str,
+) -> (Reported, String) {
     let output = simulate(
-        &service,
+        service,
         API_SECRET,
         &[
             "--source",
@@ -95,6 +100,12 @@ async fn assert_stored_as_reported(source: &str) -> Reported {
     service
         .wait_for_count("SELECT COUNT(*) FROM stats", reported.stats)
         .await;
+    (reported, stdout)
+}
+
+async fn assert_stored_as_reported(source: &str) -> Reported {
+    let service = TestService::start("").await;
+    let (reported, stdout) = simulate_until_stored(&service, source).await;
     let mut db = service.db().await;
     let stored = counts_by(&mut db, "SELECT type, COUNT(*) FROM events GROUP BY type").await;
     assert_eq!(stored, reported.per_type, "{stdout}");

@@ -25,6 +25,7 @@ pub mod samples;
 pub mod sender;
 pub mod sink;
 mod sink_error;
+pub mod stat_traffic;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 

@@ -19,6 +19,7 @@ use crate::{
     descriptors::livekit_message,
     document::{to_document_json, DocumentError},
     record_id::{event_id, event_type_name, stat_id, stream_kind_name},
+    stat_traffic::StatTraffic,
 };
 
 static EVENT_DESCRIPTOR: LazyLock<MessageDescriptor> =
@@ -119,6 +120,14 @@ pub struct Record {
     pub min_score: f32,
     pub median_score: f32,
     pub mime: String,
+    /// A stat's sums over its streams (zero for an event). Absent from a disk-buffer frame
+    /// written before it existed: [`Record::stat_traffic`] takes it from the document then.
+    #[serde(default)]
+    pub traffic: Option<StatTraffic>,
+    /// Whether a browser reported this stat (`POST /v1/client/stats`) rather than LiveKit;
+    /// the stored document says so too.
+    #[serde(default)]
+    pub client_reported: bool,
     /// When the record may be deleted, unix milliseconds (conversion time + expiration).
     pub expire_at_ms: i64,
     /// The entity this event opens or closes, if any.
@@ -180,6 +189,8 @@ impl Record {
             min_score: 0.0,
             median_score: 0.0,
             mime: event.mime.clone(),
+            traffic: None,
+            client_reported: false,
             expire_at_ms: expire_at(now, expiration),
             document_json,
         })
@@ -235,6 +246,8 @@ impl Record {
             min_score: stat.min_score,
             median_score: stat.median_score,
             mime: stat.mime.clone(),
+            traffic: Some(StatTraffic::of(&stat)),
+            client_reported: false,
             expire_at_ms: expire_at(now, expiration),
             active_change: None,
             document_json,
@@ -256,6 +269,16 @@ impl Record {
             + self.node_id.len()
             + self.mime.len()
             + self.document_json.len()
+    }
+
+    /// A stat's sums over its streams: kept since conversion, or taken from the document
+    /// of a record buffered before they were kept. Zero for an event.
+    pub fn stat_traffic(&self) -> StatTraffic {
+        match (self.kind, self.traffic) {
+            (_, Some(traffic)) => traffic,
+            (RecordKind::Stat, None) => StatTraffic::of_document(&self.document()),
+            (RecordKind::Event, None) => StatTraffic::default(),
+        }
     }
 
     /// The stored document, parsed (for sinks that store structured documents, and tests).

@@ -45,6 +45,16 @@ struct StatColumns<'a> {
     node: Text<'a>,
     expire_ms: Vec<i64>,
     data: Text<'a>,
+    bytes: Vec<i64>,
+    packets: Vec<i64>,
+    packets_lost: Vec<i64>,
+    frames: Vec<i64>,
+    jitter_count: Vec<i64>,
+    jitter_sum: Vec<f32>,
+    rtt_count: Vec<i64>,
+    rtt_sum: Vec<f32>,
+    covered_ms: Vec<i64>,
+    client_reported: Vec<i64>,
 }
 
 /// Active-entity changes, in batch order.
@@ -123,6 +133,17 @@ impl<'a> Columns<'a> {
         s.node.push(nul::text(&r.node_id));
         s.expire_ms.push(r.expire_at_ms);
         s.data.push(nul::json(&r.document_json));
+        let traffic = r.stat_traffic();
+        s.bytes.push(traffic.bytes);
+        s.packets.push(traffic.packets);
+        s.packets_lost.push(traffic.packets_lost);
+        s.frames.push(traffic.frames);
+        s.jitter_count.push(traffic.jitter_count);
+        s.jitter_sum.push(traffic.jitter_sum as f32);
+        s.rtt_count.push(traffic.rtt_count);
+        s.rtt_sum.push(traffic.rtt_sum as f32);
+        s.covered_ms.push(traffic.covered_ms);
+        s.client_reported.push(i64::from(r.client_reported));
     }
 
     /// Binds every array to the batch statement, in parameter order.
@@ -159,6 +180,16 @@ impl<'a> Columns<'a> {
             .bind(s.node)
             .bind(s.expire_ms)
             .bind(s.data)
+            .bind(s.bytes)
+            .bind(s.packets)
+            .bind(s.packets_lost)
+            .bind(s.frames)
+            .bind(s.jitter_count)
+            .bind(s.jitter_sum)
+            .bind(s.rtt_count)
+            .bind(s.rtt_sum)
+            .bind(s.covered_ms)
+            .bind(s.client_reported)
             .bind(c.event_id)
             .bind(c.entity_id)
             .bind(c.entity)

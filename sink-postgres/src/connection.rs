@@ -1,6 +1,6 @@
 //! How the sink reaches its server: the URL checked (its scheme; query parameters sqlx does
 //! not know taken out and named in a warning, see `url_parameters`), the session's
-//! application name, and a pool that connects on first use, so that a server that is down
+//! application name, JIT off, and a pool that connects on first use, so that a server that is down
 //! does not stop the service.
 
 use std::str::FromStr;
@@ -50,6 +50,9 @@ pub(crate) fn lazy_pool(
     if options.get_application_name().is_none() {
         options = options.application_name(APPLICATION_NAME);
     }
+    // The read API's queries are short index lookups whose planner cost estimates can still
+    // cross the JIT threshold; compiling them costs more than running them.
+    options = options.options([("jit", "off")]);
     Ok(PgPoolOptions::new()
         .max_connections(config.pool_size)
         .acquire_timeout(config.connect_timeout)

@@ -14,17 +14,20 @@
 //!   means the upsert and the delete never touch the same row.
 //! - `active_entities` is unique by `md5(id)` (an id may be longer than a B-tree row), so
 //!   the upsert names that index and the delete looks rows up through it.
+//! - The traffic rollups (`room_traffic`, `hourly_traffic`) add the sums of the stats this
+//!   statement inserted (`new_stats`), so a re-sent stat adds nothing; rows are upserted
+//!   in id order, so that concurrent writers lock them in the same order.
 //! - Being one statement, it commits whole or not at all: a dropped connection loses
 //!   nothing that a retry of the batch does not write.
 
 use sink_sql::{
-    tables::{ACTIVE_ENTITIES, EVENTS, STATS},
+    tables::{ACTIVE_ENTITIES, EVENTS, HOURLY_TRAFFIC, ROOM_TRAFFIC, STATS},
     Dialect,
 };
 
 /// The batch statement for the tables of `dialect` (PostgreSQL, in the sink's schema; the
 /// columns as [`sink_sql::tables`] declares them). Parameters, in order:
-/// the 13 event columns, the 14 stat columns, then 5 active-change columns (see
+/// the 13 event columns, the 24 stat columns, then 5 active-change columns (see
 /// [`crate::columns::Columns`]).
 pub(crate) fn write_batch(dialect: &Dialect) -> String {
     format!(
@@ -41,17 +44,40 @@ pub(crate) fn write_batch(dialect: &Dialect) -> String {
 ), new_stats AS (
     INSERT INTO {stats} ({stat_columns})
     SELECT id, kind, {stat_at}, room_sid, room_name, participant_sid,
-        track_id, score, min_score, median_score, mime, node, {stat_expire}, data::jsonb
+        track_id, score, min_score, median_score, mime, node, {stat_expire}, data::jsonb,
+        bytes, packets, packets_lost, frames, jitter_count, jitter_sum, rtt_count, rtt_sum,
+        covered_ms, client_reported
     FROM UNNEST($14::text[], $15::text[], $16::int8[], $17::text[], $18::text[], $19::text[],
         $20::text[], $21::float4[], $22::float4[], $23::float4[], $24::text[], $25::text[],
-        $26::int8[], $27::text[])
+        $26::int8[], $27::text[], $28::int8[], $29::int8[], $30::int8[], $31::int8[],
+        $32::int8[], $33::float4[], $34::int8[], $35::float4[], $36::int8[], $37::int8[])
         AS s(id, kind, at_ms, room_sid, room_name, participant_sid,
-        track_id, score, min_score, median_score, mime, node, expire_ms, data)
+        track_id, score, min_score, median_score, mime, node, expire_ms, data,
+        bytes, packets, packets_lost, frames, jitter_count, jitter_sum, rtt_count, rtt_sum,
+        covered_ms, client_reported)
     ON CONFLICT (id) DO NOTHING
+    RETURNING room_sid, kind, timestamp, bytes, expire_at
+), room_rollup AS (
+    INSERT INTO {room_traffic} (id, room_sid, kind, bytes, last_stat, expire_at)
+    SELECT md5(kind || ':' || room_sid), room_sid, kind, SUM(bytes), MAX(timestamp), MAX(expire_at)
+    FROM new_stats WHERE room_sid <> '' GROUP BY room_sid, kind ORDER BY 1
+    ON CONFLICT (id) DO UPDATE SET bytes = {room_traffic}.bytes + EXCLUDED.bytes,
+        last_stat = GREATEST({room_traffic}.last_stat, EXCLUDED.last_stat),
+        expire_at = GREATEST({room_traffic}.expire_at, EXCLUDED.expire_at)
+    RETURNING 1
+), hour_rollup AS (
+    INSERT INTO {hourly_traffic} (id, hour, kind, bytes, expire_at)
+    SELECT kind || ':' || hour_ms, {hour_at}, kind, SUM(bytes), MAX(expire_at)
+    FROM (SELECT kind, bytes, expire_at,
+            (floor(extract(epoch FROM timestamp) / 3600) * 3600000)::int8 AS hour_ms
+        FROM new_stats) AS hourly
+    GROUP BY hour_ms, kind ORDER BY 1
+    ON CONFLICT (id) DO UPDATE SET bytes = {hourly_traffic}.bytes + EXCLUDED.bytes,
+        expire_at = GREATEST({hourly_traffic}.expire_at, EXCLUDED.expire_at)
     RETURNING 1
 ), first_changes AS (
     SELECT DISTINCT ON (c.event_id) c.*
-    FROM UNNEST($28::text[], $29::text[], $30::text[], $31::bool[], $32::int8[])
+    FROM UNNEST($38::text[], $39::text[], $40::text[], $41::bool[], $42::int8[])
         WITH ORDINALITY AS c(event_id, entity_id, entity, opens, at_ms, position)
     ORDER BY c.event_id, c.position
 ), changes AS (
@@ -77,6 +103,9 @@ SELECT (SELECT count(*) FROM new_events), (SELECT count(*) FROM new_stats),
         stats = dialect.table(STATS.name),
         stat_columns = STATS.column_list(),
         active_entities = dialect.table(ACTIVE_ENTITIES.name),
+        room_traffic = dialect.table(ROOM_TRAFFIC.name),
+        hourly_traffic = dialect.table(HOURLY_TRAFFIC.name),
+        hour_at = dialect.timestamp("hour_ms"),
         event_at = dialect.timestamp("e.at_ms"),
         event_expire = dialect.timestamp("e.expire_ms"),
         stat_at = dialect.timestamp("s.at_ms"),

@@ -106,6 +106,8 @@ impl Dialect {
             (Dialect::Sqlite, ColumnType::Text | ColumnType::Json) => "TEXT",
             (Dialect::Sqlite, ColumnType::Timestamp) => "INTEGER",
             (Dialect::Sqlite, ColumnType::Real) => "REAL",
+            (Dialect::Sqlite, ColumnType::Integer) => "INTEGER",
+            (Dialect::Postgres { .. }, ColumnType::Integer) => "bigint",
             (Dialect::Postgres { .. }, ColumnType::Text) => "text",
             (Dialect::Postgres { .. }, ColumnType::Json) => "jsonb",
             (Dialect::Postgres { .. }, ColumnType::Timestamp) => "timestamp with time zone",

@@ -8,7 +8,7 @@
 use analytics_core::query::{SessionSearch, SessionStatus, SortOrder};
 
 use crate::{
-    tables::{ACTIVE_ENTITIES, EVENTS, STATS},
+    tables::{ACTIVE_ENTITIES, EVENTS, HOURLY_TRAFFIC, STATS},
     Dialect, SessionQueries,
 };
 
@@ -132,48 +132,22 @@ impl SessionQueries {
         )
     }
 
-    /// The stats of `where_clause` (on `s`), one row per stat with its streams' sums:
-    /// `id, participant_sid, track_id, kind, timestamp_ms, score, min_score, bytes, packets,
-    /// packets_lost, frames, jitter_count, jitter_sum, rtt_count, rtt_sum, covered_ms`.
+    /// The stats of `where_clause` (on `s`), one row per stat with its streams' sums (kept
+    /// as columns at write time): `id, participant_sid, track_id, kind, timestamp_ms, score,
+    /// min_score, bytes, packets, packets_lost, frames, jitter_count, jitter_sum, rtt_count,
+    /// rtt_sum, covered_ms`.
     fn per_stat(&self, where_clause: &str) -> String {
-        let number = |field: &str| self.stream_number(&[field]);
-        let positive = |field: &str| {
-            let value = number(field);
-            (
-                format!("SUM(CASE WHEN {value} > 0 THEN 1 ELSE 0 END)"),
-                format!("SUM(CASE WHEN {value} > 0 THEN {value} ELSE 0 END)"),
-            )
-        };
-        let (jitter_count, jitter_sum) = positive("jitter");
-        let (rtt_count, rtt_sum) = positive("rtt");
-        let time = |which: &str| {
-            format!(
-                "({} * 1000 + COALESCE({}, 0) / 1000000)",
-                self.stream_number(&[which, "seconds"]),
-                self.stream_number(&[which, "nanos"])
-            )
-        };
         format!(
             "SELECT s.id, s.participant_sid, s.track_id, s.kind, {} AS at_ms, \
-             {} AS score, {} AS min_score, \
-             COALESCE(SUM({}), 0) AS bytes, COALESCE(SUM({}), 0) AS packets, \
-             COALESCE(SUM({}), 0) AS packets_lost, COALESCE(SUM({}), 0) AS frames, \
-             COALESCE({jitter_count}, 0) AS jitter_count, COALESCE({jitter_sum}, 0) AS jitter_sum, \
-             COALESCE({rtt_count}, 0) AS rtt_count, COALESCE({rtt_sum}, 0) AS rtt_sum, \
-             COALESCE(MAX({} - {}), 0) AS covered_ms \
-             FROM {} AS s {} WHERE {where_clause} \
-             GROUP BY s.id, s.participant_sid, s.track_id, s.kind, s.timestamp, s.score, s.min_score",
+             {} AS score, {} AS min_score, s.bytes, s.packets, s.packets_lost, s.frames, \
+             s.jitter_count, {} AS jitter_sum, s.rtt_count, {} AS rtt_sum, s.covered_ms \
+             FROM {} AS s WHERE {where_clause}",
             self.dialect().millis("s.timestamp"),
             self.double("s.score"),
             self.double("s.min_score"),
-            number("primary_bytes"),
-            number("primary_packets"),
-            number("packets_lost"),
-            number("frames"),
-            time("end_time"),
-            time("start_time"),
+            self.double("s.jitter_sum"),
+            self.double("s.rtt_sum"),
             self.dialect().table(STATS.name),
-            self.streams_join()
         )
     }
 
@@ -273,20 +247,30 @@ impl SessionQueries {
     }
 
     /// Rows of `(day_ms, kind, bytes)`: the bytes of the stats of `[$1, $2)` per UTC day
-    /// and direction.
+    /// and direction. `[$3, $4)` are the whole hours inside the range
+    /// ([`crate::rollups::whole_hours`]), read from the hourly rollup; the stats of the
+    /// range's partial hours at either end are summed themselves.
     pub fn daily_traffic(&self) -> String {
-        let day = format!(
-            "CAST(({} / 86400000) * 86400000 AS BIGINT)",
-            self.dialect().millis("s.timestamp")
-        );
+        let dialect = self.dialect();
+        let day = |millis: &str| format!("CAST(({millis} / 86400000) * 86400000 AS BIGINT)");
+        let stat_day = day(&dialect.millis("s.timestamp"));
+        let hour_day = day(&dialect.millis("h.hour"));
+        let at = |parameter: &str| dialect.timestamp(parameter);
         format!(
-            "SELECT {day}, s.kind, CAST(COALESCE(SUM({}), 0) AS BIGINT) FROM {} AS s {} \
-             WHERE s.timestamp >= {} AND s.timestamp < {} GROUP BY {day}, s.kind",
-            self.stream_number(&["primary_bytes"]),
-            self.dialect().table(STATS.name),
-            self.streams_join(),
-            self.dialect().timestamp("$1"),
-            self.dialect().timestamp("$2")
+            "SELECT day_ms, kind, CAST(SUM(bytes) AS BIGINT) FROM (\
+             SELECT {hour_day} AS day_ms, h.kind, h.bytes FROM {} AS h \
+             WHERE h.hour >= {} AND h.hour < {} \
+             UNION ALL SELECT {stat_day} AS day_ms, s.kind, s.bytes FROM {} AS s \
+             WHERE (s.timestamp >= {} AND s.timestamp < {}) \
+             OR (s.timestamp >= {} AND s.timestamp < {})) AS traffic GROUP BY day_ms, kind",
+            dialect.table(HOURLY_TRAFFIC.name),
+            at("$3"),
+            at("$4"),
+            dialect.table(STATS.name),
+            at("$1"),
+            at("$3"),
+            at("$4"),
+            at("$2"),
         )
     }
 
@@ -302,34 +286,6 @@ impl SessionQueries {
             self.events(),
             self.dialect().id_matches("r.id", "e.room_sid")
         )
-    }
-
-    /// `LEFT JOIN` of each stat `s`'s `streams[]` as `stream.value` (a stat without streams
-    /// stays, with none).
-    fn streams_join(&self) -> &'static str {
-        match self.dialect() {
-            Dialect::Sqlite => "LEFT JOIN json_each(s.data, '$.streams') AS stream ON 1 = 1",
-            Dialect::Postgres { .. } => {
-                "LEFT JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(s.data->'streams') \
-                 = 'array' THEN s.data->'streams' ELSE '[]'::jsonb END) AS stream(value) ON true"
-            }
-        }
-    }
-
-    /// The integer at `path` in the stream `stream.value`.
-    fn stream_number(&self, path: &[&str]) -> String {
-        match self.dialect() {
-            Dialect::Sqlite => format!(
-                "CAST(json_extract(stream.value, '$.{}') AS INTEGER)",
-                path.join(".")
-            ),
-            Dialect::Postgres { .. } => {
-                format!(
-                    "({})::int8",
-                    self.dialect().json_field("stream.value", path)
-                )
-            }
-        }
     }
 
     /// `expression` as a double precision float.

@@ -13,6 +13,9 @@ mod dialect;
 pub mod expiry;
 mod explore_queries;
 mod explore_row_values;
+#[cfg(feature = "testkit")]
+pub mod migration_fixture;
+pub mod rollups;
 pub mod schema_check;
 mod session_queries;
 mod session_row_values;

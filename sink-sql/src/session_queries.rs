@@ -1,12 +1,12 @@
 //! The queries of the read side ([`analytics_core::query::SessionRows`]), once for both SQL
 //! sinks: rooms from `ROOM_CREATED` events, the events a session is built from, the bytes
-//! of the stats' streams and the last activity. Parameters are `$n` and the columns read
+//! of the stats' streams and the last activity (from the room rollup). Parameters are `$n` and the columns read
 //! are the same in each dialect, so each sink binds and reads them alike.
 
 use analytics_core::query::SESSION_EVENT_TYPES;
 
 use crate::{
-    tables::{EVENTS, STATS},
+    tables::{EVENTS, ROOM_TRAFFIC},
     Dialect,
 };
 
@@ -78,44 +78,29 @@ impl SessionQueries {
         )
     }
 
-    /// Rows of `(room_sid, kind, bytes)`: the sum of the stats' `streams[].primary_bytes`
-    /// per room (`$1..$rooms`) and direction.
+    /// Rows of `(room_sid, kind, bytes)`: the bytes of the stats' streams per room
+    /// (`$1..$rooms`) and direction, from the room rollup.
     pub fn room_traffic(&self, rooms: usize) -> String {
-        let (streams, bytes) = match self.dialect {
-            Dialect::Sqlite => (
-                "json_each(s.data, '$.streams') AS stream".to_owned(),
-                "json_extract(stream.value, '$.primary_bytes')",
-            ),
-            Dialect::Postgres { .. } => (
-                "LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(s.data->'streams') = 'array' \
-                 THEN s.data->'streams' ELSE '[]'::jsonb END) AS stream(value)"
-                    .to_owned(),
-                "(stream.value->>'primary_bytes')::int8",
-            ),
-        };
         format!(
-            "SELECT s.room_sid, s.kind, CAST(COALESCE(SUM({bytes}), 0) AS BIGINT) \
-             FROM {} AS s CROSS JOIN {streams} WHERE s.room_sid IN ({}) GROUP BY s.room_sid, s.kind",
-            self.dialect.table(STATS.name),
+            "SELECT room_sid, kind, CAST(SUM(bytes) AS BIGINT) FROM {} WHERE room_sid IN ({}) \
+             GROUP BY room_sid, kind",
+            self.dialect.table(ROOM_TRAFFIC.name),
             placeholders(rooms)
         )
     }
 
-    /// Rows of `(room_sid, last_ms)`: the latest event or stat of each room `$1..$rooms`.
+    /// Rows of `(room_sid, last_ms)`: the latest event or stat of each room `$1..$rooms`
+    /// (the latest stat from the room rollup).
     pub fn room_activity(&self, rooms: usize) -> String {
-        let latest = |table: &str| {
-            format!(
-                "SELECT room_sid, MAX(timestamp) AS latest FROM {} WHERE room_sid IN ({}) \
-                 GROUP BY room_sid",
-                self.dialect.table(table),
-                placeholders(rooms)
-            )
-        };
+        let listed = placeholders(rooms);
         format!(
-            "SELECT room_sid, {} FROM ({} UNION ALL {}) AS activity GROUP BY room_sid",
+            "SELECT room_sid, {} FROM (SELECT room_sid, MAX(timestamp) AS latest FROM {} \
+             WHERE room_sid IN ({listed}) GROUP BY room_sid UNION ALL \
+             SELECT room_sid, MAX(last_stat) AS latest FROM {} WHERE room_sid IN ({listed}) \
+             GROUP BY room_sid) AS activity GROUP BY room_sid",
             self.dialect.millis("MAX(latest)"),
-            latest(EVENTS.name),
-            latest(STATS.name)
+            self.dialect.table(EVENTS.name),
+            self.dialect.table(ROOM_TRAFFIC.name),
         )
     }
 }

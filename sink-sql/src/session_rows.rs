@@ -230,9 +230,12 @@ macro_rules! impl_session_rows {
                 $crate::__private::analytics_core::SinkError,
             > {
                 let sql = ::sqlx::AssertSqlSafe(self.session_queries().daily_traffic());
+                let (hours_start, hours_end) = $crate::rollups::whole_hours(from_ms, before_ms);
                 let rows: Vec<(i64, String, i64)> = ::sqlx::query_as(sql)
                     .bind(from_ms)
                     .bind(before_ms)
+                    .bind(hours_start)
+                    .bind(hours_end)
                     .fetch_all(self.query_pool().await?)
                     .await
                     .map_err($sink_error)?;

@@ -11,6 +11,8 @@ pub enum ColumnType {
     /// Unix milliseconds in SQLite, `timestamptz` in PostgreSQL.
     Timestamp,
     Real,
+    /// A 64-bit integer.
+    Integer,
     /// The stored document: JSON text in SQLite, `jsonb` in PostgreSQL.
     Json,
 }
@@ -58,6 +60,13 @@ const fn real(name: &'static str) -> Column {
     Column {
         name,
         ty: ColumnType::Real,
+    }
+}
+
+const fn integer(name: &'static str) -> Column {
+    Column {
+        name,
+        ty: ColumnType::Integer,
     }
 }
 
@@ -117,6 +126,19 @@ pub const STATS: Table = Table {
         text("node"),
         timestamp("expire_at"),
         json("data"),
+        // The sums over the document's `streams[]`, kept at write time
+        // (`analytics_core::stat_traffic`) so that reads never parse documents.
+        integer("bytes"),
+        integer("packets"),
+        integer("packets_lost"),
+        integer("frames"),
+        integer("jitter_count"),
+        real("jitter_sum"),
+        integer("rtt_count"),
+        real("rtt_sum"),
+        integer("covered_ms"),
+        // 1 when a browser reported the stat (`POST /v1/client/stats`), else 0.
+        integer("client_reported"),
     ],
     // Not `kind`: two values, and always filtered with a room, participant or time; stats
     // are the bulk of the data, and every index costs write throughput.
@@ -128,6 +150,37 @@ pub const STATS: Table = Table {
         "track_id",
         "expire_at",
     ],
+};
+
+/// Bytes per room and direction, with the room's latest stat: added to by each write for
+/// the stats it inserted (a re-sent stat adds nothing), so that a sessions list never sums
+/// stats. `id` is `kind:room_sid` (in PostgreSQL its MD5: a room sid may be longer than a
+/// B-tree row); a row expires with the room's last stat.
+pub const ROOM_TRAFFIC: Table = Table {
+    name: "room_traffic",
+    columns: &[
+        text("id"),
+        text("room_sid"),
+        text("kind"),
+        integer("bytes"),
+        timestamp("last_stat"),
+        timestamp("expire_at"),
+    ],
+    lookups: &["id", "room_sid", "expire_at"],
+};
+
+/// Bytes per UTC hour and direction, kept like [`ROOM_TRAFFIC`], so that an overview of
+/// weeks reads hundreds of rows instead of millions of stats. `id` is `kind:hour_ms`.
+pub const HOURLY_TRAFFIC: Table = Table {
+    name: "hourly_traffic",
+    columns: &[
+        text("id"),
+        timestamp("hour"),
+        text("kind"),
+        integer("bytes"),
+        timestamp("expire_at"),
+    ],
+    lookups: &["id", "hour", "expire_at"],
 };
 
 /// The rooms, participants, egresses and ingresses open now.
@@ -157,7 +210,18 @@ pub const FIXER_LEASE: Table = Table {
 };
 
 /// Every table of the SQL sinks.
-pub const TABLES: [Table; 5] = [EVENTS, STATS, ACTIVE_ENTITIES, LAST_ALIVE, FIXER_LEASE];
+pub const TABLES: [Table; 7] = [
+    EVENTS,
+    STATS,
+    ACTIVE_ENTITIES,
+    LAST_ALIVE,
+    FIXER_LEASE,
+    ROOM_TRAFFIC,
+    HOURLY_TRAFFIC,
+];
 
 /// The tables whose rows expire (by `expire_at`).
-pub const EXPIRING: [Table; 2] = [EVENTS, STATS];
+pub const EXPIRING: [Table; 4] = [EVENTS, STATS, ROOM_TRAFFIC, HOURLY_TRAFFIC];
+
+/// One hour in milliseconds: the bucket of [`HOURLY_TRAFFIC`].
+pub const HOUR_MS: i64 = 3_600_000;

@@ -2,7 +2,8 @@
 //! statement, because each statement costs a hand-off to sqlx's SQLite thread), falling back
 //! to one row at a time to isolate a row SQLite refuses; `RETURNING id` tells which rows
 //! this write inserted, and the net active-entity change of those
-//! ([`analytics_core::active_entities`]) is applied in the same transaction.
+//! ([`analytics_core::active_entities`]) and what the new stats add to the traffic rollups
+//! ([`sink_sql::rollups`]) are applied in the same transaction.
 
 use std::{collections::HashSet, sync::Arc};
 
@@ -11,7 +12,10 @@ use analytics_core::{
     sink::RecordFailure,
     Batch, Record, RecordKind, SinkError,
 };
-use sink_sql::tables::{EVENTS, STATS};
+use sink_sql::{
+    rollups::TrafficRollups,
+    tables::{EVENTS, STATS},
+};
 use sqlx::{
     query::QueryScalar,
     sqlite::{Sqlite, SqliteArguments},
@@ -20,11 +24,11 @@ use sqlx::{
 
 use crate::error::sink_error;
 
-/// Rows per multi-row statement (13-14 bound values each, far under SQLite's limit).
+/// Rows per multi-row statement (13 or 24 bound values each, far under SQLite's limit).
 const ROWS_PER_STATEMENT: usize = 100;
 
 const EVENT_PLACEHOLDERS: &str = "(?,?,?,?,?,?,?,?,?,?,?,?,?)";
-const STAT_PLACEHOLDERS: &str = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+const STAT_PLACEHOLDERS: &str = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
 /// Writes `batch` in one transaction; the records SQLite refused are a
 /// [`SinkError::Records`] (the others are stored).
@@ -77,6 +81,12 @@ async fn write_batch(
     }
     let changes = net_active_entity_changes(batch, |index| inserted[index]);
     apply_active_changes(connection, &changes).await?;
+    let new_stats = batch
+        .iter()
+        .enumerate()
+        .filter(|(index, record)| inserted[*index] && record.kind == RecordKind::Stat)
+        .map(|(_, record)| record.as_ref());
+    add_to_rollups(connection, &TrafficRollups::of(new_stats)).await?;
     Ok(failures)
 }
 
@@ -140,6 +150,7 @@ fn bind_event<'q>(query: SqliteQuery<'q>, record: &Record) -> SqliteQuery<'q> {
 }
 
 fn bind_stat<'q>(query: SqliteQuery<'q>, record: &Record) -> SqliteQuery<'q> {
+    let traffic = record.stat_traffic();
     query
         .bind(record.id.clone())
         .bind(record.type_name.clone())
@@ -155,6 +166,56 @@ fn bind_stat<'q>(query: SqliteQuery<'q>, record: &Record) -> SqliteQuery<'q> {
         .bind(record.node_id.clone())
         .bind(record.expire_at_ms)
         .bind(record.document_json.clone())
+        .bind(traffic.bytes)
+        .bind(traffic.packets)
+        .bind(traffic.packets_lost)
+        .bind(traffic.frames)
+        .bind(traffic.jitter_count)
+        .bind(traffic.jitter_sum)
+        .bind(traffic.rtt_count)
+        .bind(traffic.rtt_sum)
+        .bind(traffic.covered_ms)
+        .bind(i64::from(record.client_reported))
+}
+
+/// Adds what this write's new stats bring to the traffic rollups, a row at a time (a batch
+/// touches few rooms and hours).
+async fn add_to_rollups(
+    connection: &mut SqliteConnection,
+    rollups: &TrafficRollups,
+) -> Result<(), sqlx::Error> {
+    for ((room_sid, kind), room) in &rollups.rooms {
+        sqlx::query(
+            "INSERT INTO room_traffic (id, room_sid, kind, bytes, last_stat, expire_at)
+             VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET bytes = bytes + excluded.bytes,
+                 last_stat = MAX(last_stat, excluded.last_stat),
+                 expire_at = MAX(expire_at, excluded.expire_at)",
+        )
+        .bind(format!("{kind}:{room_sid}"))
+        .bind(room_sid.clone())
+        .bind(kind.clone())
+        .bind(room.bytes)
+        .bind(room.last_stat_ms)
+        .bind(room.expire_at_ms)
+        .execute(&mut *connection)
+        .await?;
+    }
+    for ((hour_ms, kind), hour) in &rollups.hours {
+        sqlx::query(
+            "INSERT INTO hourly_traffic (id, hour, kind, bytes, expire_at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET bytes = bytes + excluded.bytes,
+                 expire_at = MAX(expire_at, excluded.expire_at)",
+        )
+        .bind(format!("{kind}:{hour_ms}"))
+        .bind(*hour_ms)
+        .bind(kind.clone())
+        .bind(hour.bytes)
+        .bind(hour.expire_at_ms)
+        .execute(&mut *connection)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Applies a batch's net change: each id at most once, so order does not matter.

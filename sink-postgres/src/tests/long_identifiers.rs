@@ -9,8 +9,7 @@ use analytics_core::{
     Entity, RecordKind, Sink,
 };
 
-use super::support::TestSchema;
-use crate::schema::MIGRATIONS;
+use super::support::{schema_at_version, TestSchema};
 
 /// 100 KB of letters no compressor shrinks below a B-tree row.
 fn long_id(prefix: &str) -> String {
@@ -25,40 +24,12 @@ fn long_id(prefix: &str) -> String {
     text
 }
 
-/// Builds the schema exactly as versions 1 and 2 left it.
-async fn version_2_schema(schema: &TestSchema) {
-    sqlx::raw_sql(schema.sql(
-        "CREATE SCHEMA {schema};
-         CREATE TABLE {schema}.schema_migrations (version integer PRIMARY KEY,
-             description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());",
-    ))
-    .execute(&schema.admin)
-    .await
-    .expect("schema created");
-    for (version, (description, migration)) in (1..).zip(&MIGRATIONS[..2]) {
-        sqlx::raw_sql(schema.sql(migration))
-            .execute(&schema.admin)
-            .await
-            .expect("old migration applied");
-        sqlx::query(
-            schema.sql(
-                "INSERT INTO {schema}.schema_migrations (version, description) VALUES ($1, $2)",
-            ),
-        )
-        .bind(version)
-        .bind(*description)
-        .execute(&schema.admin)
-        .await
-        .expect("old version recorded");
-    }
-}
-
 #[tokio::test]
 async fn a_version_2_database_migrates_and_then_keeps_100_kb_identifiers() {
     let Some(schema) = TestSchema::new().await else {
         return;
     };
-    version_2_schema(&schema).await;
+    schema_at_version(&schema, 2).await;
     let room_sid = long_id("RM_");
     let mut event = samples::event(T::RoomCreated, SystemTime::now());
     event.room_id.clone_from(&room_sid);

@@ -42,7 +42,9 @@ async fn concurrent_initialize_applies_each_migration_once() {
             "active_entities",
             "events",
             "fixer_lease",
+            "hourly_traffic",
             "last_alive",
+            "room_traffic",
             "schema_migrations",
             "stats"
         ]

@@ -9,5 +9,6 @@ mod long_identifiers;
 mod migrations;
 mod reconnect;
 mod schema;
+mod stat_sums_migration;
 pub(crate) mod support;
 mod writes;

@@ -32,3 +32,31 @@ pub(crate) fn stats(
         })
         .collect()
 }
+
+/// Builds the schema exactly as migrations 1 to `version` left it.
+pub(crate) async fn schema_at_version(schema: &TestSchema, version: usize) {
+    sqlx::raw_sql(schema.sql(
+        "CREATE SCHEMA {schema};
+         CREATE TABLE {schema}.schema_migrations (version integer PRIMARY KEY,
+             description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());",
+    ))
+    .execute(&schema.admin)
+    .await
+    .expect("schema created");
+    for (number, (description, migration)) in (1..).zip(&crate::schema::MIGRATIONS[..version]) {
+        sqlx::raw_sql(schema.sql(migration))
+            .execute(&schema.admin)
+            .await
+            .expect("old migration applied");
+        sqlx::query(
+            schema.sql(
+                "INSERT INTO {schema}.schema_migrations (version, description) VALUES ($1, $2)",
+            ),
+        )
+        .bind(number)
+        .bind(*description)
+        .execute(&schema.admin)
+        .await
+        .expect("old version recorded");
+    }
+}

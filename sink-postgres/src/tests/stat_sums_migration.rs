@@ -1,0 +1,145 @@
+//! A database of schema version 3 holding stats (their sums only in the documents) is
+//! migrated at start: each stat gets the sums the write path would have given it, and the
+//! room and hourly rollups hold what the write path would have added up; writing the same
+//! stats again then adds nothing.
+
+use std::collections::BTreeMap;
+
+use analytics_core::{stat_traffic::StatTraffic, Record, Sink};
+use sink_sql::{
+    migration_fixture::stats_before_sums,
+    rollups::{HourTraffic, RoomTraffic, TrafficRollups},
+};
+
+use super::support::{batch_of, schema_at_version, TestSchema};
+
+/// Stores `stat` as version 3 did: the 14 original columns.
+async fn insert_version_3(schema: &TestSchema, stat: &Record) {
+    sqlx::query(schema.sql(
+        "INSERT INTO {schema}.stats (id, kind, timestamp, room_sid, room_name, participant_sid,
+             track_id, score, min_score, median_score, mime, node, expire_at, data)
+         VALUES ($1, $2, 'epoch'::timestamptz + $3 * interval '1 millisecond', $4, $5, $6, $7,
+             $8, $9, $10, $11, $12, 'epoch'::timestamptz + $13 * interval '1 millisecond',
+             $14::jsonb)",
+    ))
+    .bind(&stat.id)
+    .bind(&stat.type_name)
+    .bind(stat.timestamp_ms)
+    .bind(&stat.room_sid)
+    .bind(&stat.room_name)
+    .bind(&stat.participant_sid)
+    .bind(&stat.track_id)
+    .bind(stat.score)
+    .bind(stat.min_score)
+    .bind(stat.median_score)
+    .bind(&stat.mime)
+    .bind(&stat.node_id)
+    .bind(stat.expire_at_ms)
+    .bind(&stat.document_json)
+    .execute(&schema.admin)
+    .await
+    .expect("version 3 row stored");
+}
+
+/// Each stat's sums as stored, by id.
+async fn stored_sums(schema: &TestSchema) -> BTreeMap<String, StatTraffic> {
+    let rows: Vec<(String, i64, i64, i64, i64, i64, f32, i64, f32, i64)> =
+        sqlx::query_as(schema.sql(
+            "SELECT id, bytes, packets, packets_lost, frames, jitter_count, jitter_sum,
+                 rtt_count, rtt_sum, covered_ms FROM {schema}.stats",
+        ))
+        .fetch_all(&schema.admin)
+        .await
+        .expect("sums read");
+    rows.into_iter()
+        .map(|row| {
+            let sums = StatTraffic {
+                bytes: row.1,
+                packets: row.2,
+                packets_lost: row.3,
+                frames: row.4,
+                jitter_count: row.5,
+                jitter_sum: f64::from(row.6),
+                rtt_count: row.7,
+                rtt_sum: f64::from(row.8),
+                covered_ms: row.9,
+            };
+            (row.0, sums)
+        })
+        .collect()
+}
+
+/// The rollups as stored.
+async fn stored_rollups(schema: &TestSchema) -> TrafficRollups {
+    let rooms: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(schema.sql(
+        "SELECT room_sid, kind, bytes, (extract(epoch FROM last_stat) * 1000)::int8,
+             (extract(epoch FROM expire_at) * 1000)::int8 FROM {schema}.room_traffic",
+    ))
+    .fetch_all(&schema.admin)
+    .await
+    .expect("room rollup read");
+    let hours: Vec<(i64, String, i64, i64)> = sqlx::query_as(schema.sql(
+        "SELECT (extract(epoch FROM hour) * 1000)::int8, kind, bytes,
+             (extract(epoch FROM expire_at) * 1000)::int8 FROM {schema}.hourly_traffic",
+    ))
+    .fetch_all(&schema.admin)
+    .await
+    .expect("hourly rollup read");
+    TrafficRollups {
+        rooms: rooms
+            .into_iter()
+            .map(|(room, kind, bytes, last_stat_ms, expire_at_ms)| {
+                let traffic = RoomTraffic {
+                    bytes,
+                    last_stat_ms,
+                    expire_at_ms,
+                };
+                ((room, kind), traffic)
+            })
+            .collect(),
+        hours: hours
+            .into_iter()
+            .map(|(hour, kind, bytes, expire_at_ms)| {
+                let traffic = HourTraffic {
+                    bytes,
+                    expire_at_ms,
+                };
+                ((hour, kind), traffic)
+            })
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn a_version_3_database_gets_the_sums_and_rollups_the_write_path_gives() {
+    let Some(schema) = TestSchema::new().await else {
+        return;
+    };
+    schema_at_version(&schema, 3).await;
+    let stats = stats_before_sums();
+    for stat in &stats {
+        insert_version_3(&schema, stat).await;
+    }
+
+    let sink = schema.sink();
+    sink.initialize().await.expect("migration 4 applies");
+    let expected_sums: BTreeMap<String, StatTraffic> = stats
+        .iter()
+        .map(|stat| (stat.id.clone(), stat.stat_traffic()))
+        .collect();
+    assert_eq!(stored_sums(&schema).await, expected_sums);
+    let expected_rollups = TrafficRollups::of(&stats);
+    assert_eq!(expected_rollups.rooms.len(), 3, "the fixture spans rooms");
+    assert_eq!(expected_rollups.hours.len(), 2, "and hours");
+    assert_eq!(stored_rollups(&schema).await, expected_rollups);
+
+    sink.send_batch(&batch_of(&stats))
+        .await
+        .expect("re-sent stats written");
+    assert_eq!(
+        stored_rollups(&schema).await,
+        expected_rollups,
+        "re-sent stats add nothing"
+    );
+    schema.drop().await;
+}

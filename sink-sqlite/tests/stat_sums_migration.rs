@@ -1,0 +1,148 @@
+//! A file of schema version 3 holding stats (their sums only in the documents) is migrated
+//! at start: each stat gets the sums the write path would have given it, and the room and
+//! hourly rollups hold what the write path would have added up; writing the same stats
+//! again then adds nothing.
+
+use std::{collections::BTreeMap, sync::Arc};
+
+use analytics_core::{stat_traffic::StatTraffic, Batch, Record, Sink};
+use sink_sql::{
+    migration_fixture::stats_before_sums,
+    rollups::{HourTraffic, RoomTraffic, TrafficRollups},
+};
+use sink_sqlite::testkit::{schema_at_version, TestFile};
+use sqlx::{sqlite::SqliteConnectOptions, Connection, SqliteConnection};
+
+/// Creates the file at schema version 3 with `stats` stored as version 3 stored them.
+async fn version_3_file(file: &TestFile, stats: &[Record]) {
+    std::fs::create_dir_all(file.path().parent().expect("a folder")).expect("folder made");
+    let options = SqliteConnectOptions::new()
+        .filename(file.path())
+        .create_if_missing(true);
+    let mut connection = SqliteConnection::connect_with(&options)
+        .await
+        .expect("file created");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(schema_at_version(3)))
+        .execute(&mut connection)
+        .await
+        .expect("version 3 schema");
+    for stat in stats {
+        sqlx::query(
+            "INSERT INTO stats (id, kind, timestamp, room_sid, room_name, participant_sid,
+                 track_id, score, min_score, median_score, mime, node, expire_at, data)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        )
+        .bind(&stat.id)
+        .bind(&stat.type_name)
+        .bind(stat.timestamp_ms)
+        .bind(&stat.room_sid)
+        .bind(&stat.room_name)
+        .bind(&stat.participant_sid)
+        .bind(&stat.track_id)
+        .bind(stat.score)
+        .bind(stat.min_score)
+        .bind(stat.median_score)
+        .bind(&stat.mime)
+        .bind(&stat.node_id)
+        .bind(stat.expire_at_ms)
+        .bind(&stat.document_json)
+        .execute(&mut connection)
+        .await
+        .expect("version 3 row stored");
+    }
+    connection.close().await.expect("closed");
+}
+
+/// Each stat's sums as stored, by id.
+async fn stored_sums(connection: &mut SqliteConnection) -> BTreeMap<String, StatTraffic> {
+    let rows: Vec<(String, i64, i64, i64, i64, i64, f64, i64, f64, i64)> = sqlx::query_as(
+        "SELECT id, bytes, packets, packets_lost, frames, jitter_count, jitter_sum,
+             rtt_count, rtt_sum, covered_ms FROM stats",
+    )
+    .fetch_all(connection)
+    .await
+    .expect("sums read");
+    rows.into_iter()
+        .map(|row| {
+            let sums = StatTraffic {
+                bytes: row.1,
+                packets: row.2,
+                packets_lost: row.3,
+                frames: row.4,
+                jitter_count: row.5,
+                jitter_sum: row.6,
+                rtt_count: row.7,
+                rtt_sum: row.8,
+                covered_ms: row.9,
+            };
+            (row.0, sums)
+        })
+        .collect()
+}
+
+/// The rollups as stored.
+async fn stored_rollups(connection: &mut SqliteConnection) -> TrafficRollups {
+    let rooms: Vec<(String, String, i64, i64, i64)> =
+        sqlx::query_as("SELECT room_sid, kind, bytes, last_stat, expire_at FROM room_traffic")
+            .fetch_all(&mut *connection)
+            .await
+            .expect("room rollup read");
+    let hours: Vec<(i64, String, i64, i64)> =
+        sqlx::query_as("SELECT hour, kind, bytes, expire_at FROM hourly_traffic")
+            .fetch_all(&mut *connection)
+            .await
+            .expect("hourly rollup read");
+    TrafficRollups {
+        rooms: rooms
+            .into_iter()
+            .map(|(room, kind, bytes, last_stat_ms, expire_at_ms)| {
+                let traffic = RoomTraffic {
+                    bytes,
+                    last_stat_ms,
+                    expire_at_ms,
+                };
+                ((room, kind), traffic)
+            })
+            .collect(),
+        hours: hours
+            .into_iter()
+            .map(|(hour, kind, bytes, expire_at_ms)| {
+                let traffic = HourTraffic {
+                    bytes,
+                    expire_at_ms,
+                };
+                ((hour, kind), traffic)
+            })
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn a_version_3_file_gets_the_sums_and_rollups_the_write_path_gives() {
+    let file = TestFile::new();
+    let stats = stats_before_sums();
+    version_3_file(&file, &stats).await;
+
+    let sink = file.sink();
+    sink.initialize().await.expect("migration 4 applies");
+    let mut connection = file.probe().connect().await.expect("probe connects");
+    let expected_sums: BTreeMap<String, StatTraffic> = stats
+        .iter()
+        .map(|stat| (stat.id.clone(), stat.stat_traffic()))
+        .collect();
+    assert_eq!(stored_sums(&mut connection).await, expected_sums);
+    let expected_rollups = TrafficRollups::of(&stats);
+    assert_eq!(expected_rollups.rooms.len(), 3, "the fixture spans rooms");
+    assert_eq!(expected_rollups.hours.len(), 2, "and hours");
+    assert_eq!(stored_rollups(&mut connection).await, expected_rollups);
+
+    let batch = Batch::new(stats.iter().cloned().map(Arc::new).collect());
+    sink.send_batch(&batch)
+        .await
+        .expect("re-sent stats written");
+    assert_eq!(
+        stored_rollups(&mut connection).await,
+        expected_rollups,
+        "re-sent stats add nothing"
+    );
+}

@@ -59,6 +59,8 @@ mod tests {
             min_score: 0.0,
             median_score: 0.0,
             mime: String::new(),
+            traffic: None,
+            client_reported: false,
             expire_at_ms: 0,
             active_change: None,
             document_json: document.to_owned(),

@@ -53,9 +53,12 @@ async fn version_3_file(file: &TestFile, stats: &[Record]) {
     connection.close().await.expect("closed");
 }
 
+/// `id` and the sums' columns of a stored stat, in table order.
+type SumsRow = (String, i64, i64, i64, i64, i64, f64, i64, f64, i64);
+
 /// Each stat's sums as stored, by id.
 async fn stored_sums(connection: &mut SqliteConnection) -> BTreeMap<String, StatTraffic> {
-    let rows: Vec<(String, i64, i64, i64, i64, i64, f64, i64, f64, i64)> = sqlx::query_as(
+    let rows: Vec<SumsRow> = sqlx::query_as(
         "SELECT id, bytes, packets, packets_lost, frames, jitter_count, jitter_sum,
              rtt_count, rtt_sum, covered_ms FROM stats",
     )

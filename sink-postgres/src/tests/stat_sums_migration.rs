@@ -41,16 +41,18 @@ async fn insert_version_3(schema: &TestSchema, stat: &Record) {
     .expect("version 3 row stored");
 }
 
+/// `id` and the sums' columns of a stored stat, in table order.
+type SumsRow = (String, i64, i64, i64, i64, i64, f32, i64, f32, i64);
+
 /// Each stat's sums as stored, by id.
 async fn stored_sums(schema: &TestSchema) -> BTreeMap<String, StatTraffic> {
-    let rows: Vec<(String, i64, i64, i64, i64, i64, f32, i64, f32, i64)> =
-        sqlx::query_as(schema.sql(
-            "SELECT id, bytes, packets, packets_lost, frames, jitter_count, jitter_sum,
+    let rows: Vec<SumsRow> = sqlx::query_as(schema.sql(
+        "SELECT id, bytes, packets, packets_lost, frames, jitter_count, jitter_sum,
                  rtt_count, rtt_sum, covered_ms FROM {schema}.stats",
-        ))
-        .fetch_all(&schema.admin)
-        .await
-        .expect("sums read");
+    ))
+    .fetch_all(&schema.admin)
+    .await
+    .expect("sums read");
     rows.into_iter()
         .map(|row| {
             let sums = StatTraffic {

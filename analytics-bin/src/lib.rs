@@ -2,11 +2,13 @@
 //! webhooks, of its gRPC analytics stream and of the JSON API, health and metrics
 //! endpoints, the wiring of sinks into the analytics pipeline, the active-entities fixer's
 //! schedule and LiveKit view, the traffic simulator, the read API (LiveKit Cloud's
-//! Analytics API shape) and the browser dashboard.
+//! Analytics API shape), the browser dashboard, and the endpoint where participants'
+//! browsers post their own stats (with the collector script they load).
 
 pub mod auth;
 pub mod check_config;
 pub mod cli;
+pub mod client_stats;
 pub mod compiled_sinks;
 pub mod config_source;
 pub mod dashboard;

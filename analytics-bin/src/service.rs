@@ -5,13 +5,14 @@
 use std::{process::ExitCode, sync::Arc, time::Duration};
 
 use analytics_core::{
-    registry::build_sinks, AnalyticsConfig, LivekitConfig, Metrics, Pipeline, PipelineSummary,
+    registry::build_sinks, AnalyticsConfig, LivekitConfig, Metrics, Pipeline, PipelineSummary, Sink,
 };
 use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::{
     auth::ApiKeys,
+    client_stats::{self, ClientStatsApi},
     compiled_sinks::compiled_sink_kinds,
     config_source::ConfigSource,
     dashboard::{self, Dashboard},
@@ -43,11 +44,13 @@ pub async fn run(source: ConfigSource) -> Result<ExitCode> {
     }
     let (pipeline, names) = open_pipeline(&config)?;
     let keys = Arc::new(ApiKeys::new(&config.keys));
-    let read_api = open_read_api(&pipeline, &analytics, keys.clone())?;
+    let query_sink = choose_query_sink(&pipeline, &analytics)?;
+    let read_api = ReadApi::new(keys.clone(), &analytics.api, query_sink.clone());
     let state = AppState {
         pipeline: pipeline.clone(),
         keys,
     };
+    let client_stats = ClientStatsApi::new(state.clone(), &analytics.api, query_sink);
     let listener = TcpListener::bind(analytics.listen)
         .await
         .map_err(|source| Error::Listen {
@@ -72,7 +75,12 @@ pub async fn run(source: ConfigSource) -> Result<ExitCode> {
         node_states,
     )
     .merge(dashboard::router(dashboard, analytics.http.request_timeout))
-    .merge(read_api);
+    .merge(read_api)
+    .merge(client_stats::router(
+        client_stats,
+        analytics.max_body_bytes,
+        analytics.http.request_timeout,
+    ));
     if matches!(source, ConfigSource::Dev(_)) {
         print_dev_dashboard(&config, &analytics);
     }
@@ -98,13 +106,13 @@ fn open_pipeline(config: &LivekitConfig) -> Result<(Arc<Pipeline>, Vec<String>)>
     Ok((pipeline, names))
 }
 
-/// The read API over the query sink (`openvidu.analytics.api`); a `query_sink` that is not
-/// configured or cannot answer queries stops the start with a configuration error.
-fn open_read_api(
+/// The sink that answers queries (`openvidu.analytics.api.query_sink`), for the read API and
+/// the client stats' participant check; a `query_sink` that is not configured or cannot
+/// answer queries stops the start with a configuration error.
+fn choose_query_sink(
     pipeline: &Pipeline,
     analytics: &AnalyticsConfig,
-    keys: Arc<ApiKeys>,
-) -> Result<ReadApi> {
+) -> Result<Option<Arc<dyn Sink>>> {
     let sinks = pipeline
         .senders()
         .iter()
@@ -112,13 +120,9 @@ fn open_read_api(
     let chosen = analytics_core::query::choose_query_sink(&analytics.api, sinks)?;
     match &chosen {
         Some((name, _)) => tracing::info!(sink = %name, "the read API answers from this sink"),
-        None => tracing::warn!("no configured sink answers queries: the read API answers 503"),
+        None => tracing::warn!("no configured sink answers queries: the read API answers 503 and client stats' participant sids are not checked"),
     }
-    Ok(ReadApi::new(
-        keys,
-        &analytics.api,
-        chosen.map(|(_, sink)| sink),
-    ))
+    Ok(chosen.map(|(_, sink)| sink))
 }
 
 /// `--dev`: where the dashboard is and the development key to sign in with (printed, not

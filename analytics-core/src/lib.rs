@@ -6,6 +6,7 @@
 
 pub mod active_entities;
 mod capabilities;
+pub mod client_stat;
 pub mod config;
 #[cfg(test)]
 mod conversion_tests;

@@ -33,6 +33,9 @@ pub struct Metrics {
     fixer_closed: Family<Labels, Counter>,
     fixer_runs: Family<Labels, Counter>,
     dashboard_sign_in_failures: Family<Labels, Counter>,
+    client_stats_accepted: Counter,
+    client_stats_refused: Family<Labels, Counter>,
+    client_stats_browser_dropped: Counter,
 }
 
 impl Default for Metrics {
@@ -61,12 +64,16 @@ impl Metrics {
             fixer_closed: Family::default(),
             fixer_runs: Family::default(),
             dashboard_sign_in_failures: Family::default(),
+            client_stats_accepted: Counter::default(),
+            client_stats_refused: Family::default(),
+            client_stats_browser_dropped: Counter::default(),
             registry: Registry::default(),
         };
         metrics.register_ingest(&mut registry);
         metrics.register_sinks(&mut registry);
         metrics.register_queues(&mut registry);
         metrics.register_fixer(&mut registry);
+        metrics.register_client_stats(&mut registry);
         registry.register(
             "dashboard_sign_in_failures",
             "Refused dashboard sign-ins, by reason (wrong_credentials, rate_limited)",
@@ -166,6 +173,25 @@ impl Metrics {
             "fixer_runs",
             "Active-entities fixer runs, by sink and outcome (ran, not_leader, livekit_unknown, sink_error, sink_not_ready, unsupported)",
             self.fixer_runs.clone(),
+        );
+    }
+
+    /// What participants' browsers posted to `/v1/client/stats`.
+    fn register_client_stats(&self, registry: &mut Registry) {
+        registry.register(
+            "client_stats_accepted",
+            "Stats participants' browsers reported and the service accepted",
+            self.client_stats_accepted.clone(),
+        );
+        registry.register(
+            "client_stats_refused",
+            "Requests to /v1/client/stats refused, by reason (rate_limited, too_many_stats, foreign_origin, foreign_participant, missing_grant, ...)",
+            self.client_stats_refused.clone(),
+        );
+        registry.register(
+            "client_stats_browser_dropped",
+            "Stats browsers said they dropped before posting (their queue was full)",
+            self.client_stats_browser_dropped.clone(),
         );
     }
 
@@ -276,6 +302,23 @@ impl Metrics {
         self.dashboard_sign_in_failures
             .get_or_create(&vec![("reason", reason.to_owned())])
             .inc();
+    }
+
+    /// Stats a browser posted and the pipeline accepted.
+    pub fn client_stats_accepted(&self, count: u64) {
+        self.client_stats_accepted.inc_by(count);
+    }
+
+    /// A refused `/v1/client/stats` request.
+    pub fn client_stats_refused(&self, reason: &str) {
+        self.client_stats_refused
+            .get_or_create(&vec![("reason", reason.to_owned())])
+            .inc();
+    }
+
+    /// Stats a browser reports having dropped before it posted.
+    pub fn client_stats_browser_dropped(&self, count: u64) {
+        self.client_stats_browser_dropped.inc_by(count);
     }
 
     pub fn fixer_run(&self, sink: &str, outcome: &str) {

@@ -38,6 +38,16 @@ pub fn admit(
         .map_err(|error| {
             ApiError::bad_request(source, RefusalReason::Unconvertible, error.to_string())
         })?;
+    admit_records(state, source, records)
+}
+
+/// Admits converted records into every sink's queue: their count, or the refusal of a full
+/// queue or disk buffer (nothing of them kept).
+pub fn admit_records(
+    state: &AppState,
+    source: &'static str,
+    records: Vec<Record>,
+) -> Result<usize, ApiError> {
     let count = records.len();
     match state.pipeline.admit(records, source) {
         Admission::Accepted => Ok(count),

@@ -29,6 +29,18 @@ pub enum RefusalReason {
     DiskFull,
     /// The disk buffer cannot be written for another reason.
     DiskBufferError,
+    /// A body over `max_body_bytes`.
+    BodyTooLarge,
+    /// A participant posting client stats faster than its rate limit allows.
+    RateLimited,
+    /// More client stats in one request than `api.client_stats.max_stats_per_request`.
+    TooManyStats,
+    /// A browser request from a web origin not in `api.cors_origins`.
+    ForeignOrigin,
+    /// Client stats naming a participant sid the stored events give to another identity.
+    ForeignParticipant,
+    /// The query sink could not say whose a participant sid is.
+    LookupFailed,
 }
 
 impl RefusalReason {
@@ -52,6 +64,12 @@ impl RefusalReason {
             RefusalReason::QueueFull => "queue_full",
             RefusalReason::DiskFull => "disk_full",
             RefusalReason::DiskBufferError => "disk_buffer_error",
+            RefusalReason::BodyTooLarge => "body_too_large",
+            RefusalReason::RateLimited => "rate_limited",
+            RefusalReason::TooManyStats => "too_many_stats",
+            RefusalReason::ForeignOrigin => "foreign_origin",
+            RefusalReason::ForeignParticipant => "foreign_participant",
+            RefusalReason::LookupFailed => "lookup_failed",
         }
     }
 

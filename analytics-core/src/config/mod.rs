@@ -2,6 +2,7 @@
 //! `openvidu.analytics` are read and everything else is ignored.
 
 mod api;
+mod client_stats;
 mod dashboard;
 pub mod duration;
 mod http;
@@ -17,6 +18,7 @@ use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, time::Duration}
 use serde::{Deserialize, Serialize};
 
 pub use api::{ApiConfig, DEFAULT_PROJECT_ID};
+pub use client_stats::ClientStatsConfig;
 pub use dashboard::DashboardConfig;
 pub use http::HttpConfig;
 pub use mask::{mask_secrets, mask_url, mask_url_secrets_in, url_secrets};
@@ -287,7 +289,7 @@ impl LivekitConfig {
             return Err(ConfigError::Invalid(problem.into()));
         }
         if let Some(problem) = analytics.api.problem() {
-            return Err(ConfigError::Invalid(problem.into()));
+            return Err(ConfigError::Invalid(problem));
         }
         for (key, secret) in &self.keys {
             if key.is_empty() || secret.is_empty() {

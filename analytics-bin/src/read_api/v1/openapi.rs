@@ -1,6 +1,6 @@
 //! `GET /v1/openapi.json`: the OpenAPI 3.1 document of the read API (`/v1/` and the
-//! Cloud-compatible endpoints), kept beside the code in `openapi.json` and served as it is,
-//! without credentials.
+//! Cloud-compatible endpoints) and of `POST /v1/client/stats`, kept beside the code in
+//! `openapi.json` and served as it is, without credentials.
 
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -30,7 +30,10 @@ mod tests {
         let cloud = super::super::super::cloud_routes()
             .into_iter()
             .map(|(path, _)| path);
-        v1.chain(cloud).map(str::to_owned).collect()
+        v1.chain(cloud)
+            .chain([crate::client_stats::PATH])
+            .map(str::to_owned)
+            .collect()
     }
 
     #[test]
@@ -52,7 +55,12 @@ mod tests {
             .collect();
         assert_eq!(documented, served_paths());
         for (path, item) in document["paths"].as_object().expect("paths") {
-            assert!(item["get"].is_object(), "{path} documents its GET");
+            let method = if path == crate::client_stats::PATH {
+                "post"
+            } else {
+                "get"
+            };
+            assert!(item[method].is_object(), "{path} documents its {method}");
         }
     }
 

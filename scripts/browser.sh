@@ -4,8 +4,12 @@
 # at the version pinned in analytics-bin/tests/browser/package-lock.json, installed with
 # `npm ci` into .test-servers/browser/ (kept between runs; reinstalled when the lock file
 # changes). playwright-core downloads no browser. Exports LKA_TEST_BROWSER_NODE_PATH (the
-# node_modules folder the tests load playwright-core from). Sourced by the project's test
-# script (set -euo pipefail on); idempotent; prints one line per thing it did.
+# node_modules folder the tests load playwright-core from). Also the browser collector's
+# dev dependencies (clients/js: esbuild, TypeScript, Vitest, livekit-client) with `npm ci`
+# into clients/js/node_modules, again only when clients/js/package-lock.json changed (the
+# lock of the last install is kept in .test-servers/client-js.package-lock.json). Sourced
+# by the project's test script (set -euo pipefail on); idempotent; prints one line per
+# thing it did.
 
 lka_browser_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 lka_browser_dir="$lka_browser_root/.test-servers/browser"
@@ -35,4 +39,16 @@ else
     (cd "$lka_browser_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 export LKA_TEST_BROWSER_NODE_PATH="$lka_browser_dir/node_modules"
+
+lka_client_js="$lka_browser_root/clients/js"
+lka_client_js_lock="$lka_browser_root/.test-servers/client-js.package-lock.json"
+if cmp -s "$lka_client_js/package-lock.json" "$lka_client_js_lock" \
+    && [ -f "$lka_client_js/node_modules/vitest/package.json" ] \
+    && [ -f "$lka_client_js/node_modules/livekit-client/package.json" ]; then
+    echo "browser: clients/js dev dependencies already installed"
+else
+    echo "browser: installing clients/js dev dependencies (npm ci)"
+    (cd "$lka_client_js" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+    cp "$lka_client_js/package-lock.json" "$lka_client_js_lock"
+fi
 echo "browser: LKA_TEST_BROWSER_NODE_PATH=$LKA_TEST_BROWSER_NODE_PATH"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: starts (installing where needed) the real
 # PostgreSQL, Redis (plain and a 3-master cluster) and MongoDB-compatible servers the tests
-# need, installs the dashboard's browser-test tools (Chromium, Node.js, playwright-core),
-# then checks formatting and lints, builds each sink feature alone, and runs every
+# need, installs the browser-test tools (Chromium, Node.js, playwright-core, and the
+# browser collector's dev dependencies in clients/js), then checks formatting and lints,
+# runs the collector's Vitest suite (which also checks that the committed
+# clients/js/dist is a fresh build), builds each sink feature alone, and runs every
 # test of the workspace (the fuzz targets' kept seeds included: fuzz_seeds.rs; longer
 # fuzzing is its own job, scripts/fuzz.sh). `.ci/run` calls exactly this.
 set -euo pipefail
@@ -20,6 +22,9 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 # The fuzz crate is outside the workspace: its lock file must follow the workspace's changes.
 cargo metadata --locked --format-version 1 --manifest-path fuzz/Cargo.toml >/dev/null
+
+echo "== browser collector (clients/js): Vitest, dist/ up to date"
+(cd clients/js && npx --no-install vitest run)
 
 echo "== each sink feature builds alone"
 # Every feature of analytics-bin that pulls in one sink crate (`name = ["dep:sink-..."]`), so a

@@ -4,6 +4,7 @@
 //! sink at once, faults) and `fixer_support` (a LiveKit stand-in). The heavy fault tests
 //! run one at a time (`.config/nextest.toml`, test group `heavy`).
 
+mod client_stats_support;
 mod dashboard_views_data;
 mod fault_support;
 mod fixer_support;
@@ -12,6 +13,9 @@ mod read_api_v1_sent;
 mod support;
 
 mod cli;
+mod client_stats_accepted;
+mod client_stats_browser;
+mod client_stats_refusals;
 mod dashboard_access;
 mod dashboard_browser;
 mod dashboard_views;

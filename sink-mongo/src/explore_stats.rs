@@ -1,7 +1,8 @@
 //! The stats lookups of the read API in openvidu's `stats` collection: a room's totals per
 //! participant, track and direction, a series' buckets, and the bytes per UTC day. One
 //! `find` each, on the format's indexes (`room_id`, `time_stamp.seconds`), summed here
-//! ([`crate::stat_sums`]).
+//! ([`crate::stat_sums`]). Totals and traffic are LiveKit's stats; a series buckets the
+//! stats browsers reported apart.
 
 use std::collections::BTreeMap;
 
@@ -15,7 +16,7 @@ use serde_json::Value;
 use crate::{
     indexes::STATS,
     sink::MongoSink,
-    stat_sums::{add_to_bucket, add_to_totals, streams_sum, STAT_FIELDS},
+    stat_sums::{add_to_bucket, add_to_totals, client_reported, streams_sum, STAT_FIELDS},
     stored_fields::{millis_of, text},
 };
 
@@ -49,7 +50,7 @@ pub async fn stats_totals(sink: &MongoSink, room_sid: &str) -> Result<Vec<StatsT
         )
         .await?;
     let mut totals: BTreeMap<(String, String, String), StatsTotals> = BTreeMap::new();
-    for stat in &stats {
+    for stat in stats.iter().filter(|stat| !client_reported(stat)) {
         let key = (
             text(stat, &["participant_id"]).to_owned(),
             text(stat, &["track_id"]).to_owned(),
@@ -91,17 +92,21 @@ pub async fn stats_buckets(
         .find_json(STATS, filter, Some(projection(&STAT_FIELDS)))
         .await?;
     let bucket_ms = query.bucket_ms.max(1);
-    let mut buckets: BTreeMap<i64, StatsBucket> = BTreeMap::new();
+    let mut buckets: BTreeMap<(i64, bool), StatsBucket> = BTreeMap::new();
     for stat in stats
         .iter()
         .filter(|stat| in_range(stat, query.from_ms, query.before_ms))
     {
         let offset = millis_of(stat.get("time_stamp")) - query.from_ms;
         let start = query.from_ms + offset.div_euclid(bucket_ms) * bucket_ms;
-        let bucket = buckets.entry(start).or_insert_with(|| StatsBucket {
-            bucket_start_ms: start,
-            ..StatsBucket::default()
-        });
+        let client_reported = client_reported(stat);
+        let bucket = buckets
+            .entry((start, client_reported))
+            .or_insert_with(|| StatsBucket {
+                bucket_start_ms: start,
+                client_reported,
+                ..StatsBucket::default()
+            });
         add_to_bucket(bucket, stat);
     }
     Ok(buckets.into_values().collect())
@@ -118,14 +123,19 @@ pub async fn daily_traffic(
         return Ok(Vec::new());
     }
     let filter = doc! { "time_stamp.seconds": seconds_range(from_ms, before_ms) };
-    let fields = ["time_stamp", "kind", "streams.primary_bytes"];
+    let fields = [
+        "time_stamp",
+        "kind",
+        "streams.primary_bytes",
+        "client_reported",
+    ];
     let stats = sink
         .find_json(STATS, filter, Some(projection(&fields)))
         .await?;
     let mut days: BTreeMap<(i64, String), i64> = BTreeMap::new();
     for stat in stats
         .iter()
-        .filter(|stat| in_range(stat, from_ms, before_ms))
+        .filter(|stat| in_range(stat, from_ms, before_ms) && !client_reported(stat))
     {
         let day_ms = millis_of(stat.get("time_stamp")).div_euclid(DAY_MS) * DAY_MS;
         let kind = text(stat, &["kind"]).to_owned();

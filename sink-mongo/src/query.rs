@@ -31,7 +31,7 @@ use crate::{
     indexes::{EVENTS, STATS},
     open_now, session_search,
     sink::MongoSink,
-    stat_sums::streams_sum,
+    stat_sums::{client_reported, streams_sum},
     stored_fields::{millis_of, participant_sid_of, record_document, room_sid_of, text},
 };
 
@@ -160,13 +160,15 @@ impl SessionRows for MongoSink {
 
     async fn room_traffic(&self, room_sids: &[String]) -> Result<Vec<RoomTraffic>, SinkError> {
         let filter = doc! { "room_id": { "$in": room_sids } };
-        let projection = doc! { "room_id": 1, "kind": 1, "streams.primary_bytes": 1 };
+        let projection =
+            doc! { "room_id": 1, "kind": 1, "streams.primary_bytes": 1, "client_reported": 1 };
         let mut bytes: BTreeMap<(String, String), i64> = BTreeMap::new();
-        for stat in self.find_json(STATS, filter, Some(projection)).await? {
-            let sum = streams_sum(&stat, "primary_bytes");
+        let stats = self.find_json(STATS, filter, Some(projection)).await?;
+        for stat in stats.iter().filter(|stat| !client_reported(stat)) {
+            let sum = streams_sum(stat, "primary_bytes");
             let key = (
-                text(&stat, &["room_id"]).to_owned(),
-                text(&stat, &["kind"]).to_owned(),
+                text(stat, &["room_id"]).to_owned(),
+                text(stat, &["kind"]).to_owned(),
             );
             *bytes.entry(key).or_default() += sum;
         }

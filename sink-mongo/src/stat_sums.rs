@@ -8,7 +8,8 @@ use serde_json::Value;
 use crate::stored_fields::{at, float, integer, millis_of};
 
 /// The fields of `stats` these sums read, for a `find` projection.
-pub const STAT_FIELDS: [&str; 15] = [
+pub const STAT_FIELDS: [&str; 16] = [
+    "client_reported",
     "room_id",
     "participant_id",
     "track_id",
@@ -25,6 +26,11 @@ pub const STAT_FIELDS: [&str; 15] = [
     "streams.start_time",
     "streams.end_time",
 ];
+
+/// Whether a browser reported the stat (`POST /v1/client/stats`) rather than LiveKit.
+pub fn client_reported(stat: &Value) -> bool {
+    stat.get("client_reported").and_then(Value::as_bool) == Some(true)
+}
 
 fn streams(stat: &Value) -> impl Iterator<Item = &Value> {
     at(stat, &["streams"])

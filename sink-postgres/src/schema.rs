@@ -137,7 +137,7 @@ CREATE INDEX room_traffic_room_sid ON {schema}.room_traffic USING hash (room_sid
 CREATE INDEX room_traffic_expire_at ON {schema}.room_traffic (expire_at);
 INSERT INTO {schema}.room_traffic (id, room_sid, kind, bytes, last_stat, expire_at)
     SELECT md5(kind || ':' || room_sid), room_sid, kind, SUM(bytes), MAX(timestamp), MAX(expire_at)
-    FROM {schema}.stats WHERE room_sid <> '' GROUP BY room_sid, kind;
+    FROM {schema}.stats WHERE room_sid <> '' AND client_reported = 0 GROUP BY room_sid, kind;
 CREATE TABLE {schema}.hourly_traffic (
     id text PRIMARY KEY,
     hour timestamptz NOT NULL,
@@ -152,7 +152,7 @@ INSERT INTO {schema}.hourly_traffic (id, hour, kind, bytes, expire_at)
         kind, SUM(bytes), MAX(expire_at)
     FROM (SELECT kind, bytes, expire_at,
             (floor(extract(epoch FROM timestamp) / 3600) * 3600000)::int8 AS hour_ms
-        FROM {schema}.stats) AS hourly
+        FROM {schema}.stats WHERE client_reported = 0) AS hourly
     GROUP BY hour_ms, kind;
 "#;
 

@@ -15,7 +15,8 @@
 //! - `active_entities` is unique by `md5(id)` (an id may be longer than a B-tree row), so
 //!   the upsert names that index and the delete looks rows up through it.
 //! - The traffic rollups (`room_traffic`, `hourly_traffic`) add the sums of the stats this
-//!   statement inserted (`new_stats`), so a re-sent stat adds nothing; rows are upserted
+//!   statement inserted (`new_stats`; not those a browser reported), so a re-sent stat
+//!   adds nothing; rows are upserted
 //!   in id order, so that concurrent writers lock them in the same order.
 //! - Being one statement, it commits whole or not at all: a dropped connection loses
 //!   nothing that a retry of the batch does not write.
@@ -56,11 +57,12 @@ pub(crate) fn write_batch(dialect: &Dialect) -> String {
         bytes, packets, packets_lost, frames, jitter_count, jitter_sum, rtt_count, rtt_sum,
         covered_ms, client_reported)
     ON CONFLICT (id) DO NOTHING
-    RETURNING room_sid, kind, timestamp, bytes, expire_at
+    RETURNING room_sid, kind, timestamp, bytes, expire_at, client_reported
 ), room_rollup AS (
     INSERT INTO {room_traffic} (id, room_sid, kind, bytes, last_stat, expire_at)
     SELECT md5(kind || ':' || room_sid), room_sid, kind, SUM(bytes), MAX(timestamp), MAX(expire_at)
-    FROM new_stats WHERE room_sid <> '' GROUP BY room_sid, kind ORDER BY 1
+    FROM new_stats WHERE room_sid <> '' AND client_reported = 0
+    GROUP BY room_sid, kind ORDER BY 1
     ON CONFLICT (id) DO UPDATE SET bytes = {room_traffic}.bytes + EXCLUDED.bytes,
         last_stat = GREATEST({room_traffic}.last_stat, EXCLUDED.last_stat),
         expire_at = GREATEST({room_traffic}.expire_at, EXCLUDED.expire_at)
@@ -70,7 +72,7 @@ pub(crate) fn write_batch(dialect: &Dialect) -> String {
     SELECT kind || ':' || hour_ms, {hour_at}, kind, SUM(bytes), MAX(expire_at)
     FROM (SELECT kind, bytes, expire_at,
             (floor(extract(epoch FROM timestamp) / 3600) * 3600000)::int8 AS hour_ms
-        FROM new_stats) AS hourly
+        FROM new_stats WHERE client_reported = 0) AS hourly
     GROUP BY hour_ms, kind ORDER BY 1
     ON CONFLICT (id) DO UPDATE SET bytes = {hourly_traffic}.bytes + EXCLUDED.bytes,
         expire_at = GREATEST({hourly_traffic}.expire_at, EXCLUDED.expire_at)

@@ -135,13 +135,13 @@ impl SessionQueries {
     /// The stats of `where_clause` (on `s`), one row per stat with its streams' sums (kept
     /// as columns at write time): `id, participant_sid, track_id, kind, timestamp_ms, score,
     /// min_score, bytes, packets, packets_lost, frames, jitter_count, jitter_sum, rtt_count,
-    /// rtt_sum, covered_ms`.
+    /// rtt_sum, covered_ms, client_reported`.
     fn per_stat(&self, where_clause: &str) -> String {
         format!(
             "SELECT s.id, s.participant_sid, s.track_id, s.kind, {} AS at_ms, \
              {} AS score, {} AS min_score, s.bytes, s.packets, s.packets_lost, s.frames, \
-             s.jitter_count, {} AS jitter_sum, s.rtt_count, {} AS rtt_sum, s.covered_ms \
-             FROM {} AS s WHERE {where_clause}",
+             s.jitter_count, {} AS jitter_sum, s.rtt_count, {} AS rtt_sum, s.covered_ms, \
+             s.client_reported FROM {} AS s WHERE {where_clause}",
             self.dialect().millis("s.timestamp"),
             self.double("s.score"),
             self.double("s.min_score"),
@@ -152,7 +152,8 @@ impl SessionQueries {
     }
 
     /// Rows of `(participant_sid, track_sid, kind, scored, score_sum, min_score, bytes,
-    /// packets, packets_lost)`: room `$1`'s stats summed per participant, track and direction.
+    /// packets, packets_lost)`: room `$1`'s stats summed per participant, track and direction
+    /// (LiveKit's: the browsers report the same media again).
     pub fn stats_totals(&self) -> String {
         format!(
             "SELECT participant_sid, track_id, kind, \
@@ -165,12 +166,13 @@ impl SessionQueries {
                 "MIN(CASE WHEN score > 0 THEN CASE WHEN min_score > 0 THEN min_score \
                  ELSE score END END)"
             ),
-            self.per_stat("s.room_sid = $1")
+            self.per_stat("s.room_sid = $1 AND s.client_reported = 0")
         )
     }
 
     /// Rows of `(bucket_start_ms, scored, score_sum, bytes, packets, packets_lost, frames,
-    /// jitter_count, jitter_sum, rtt_count, rtt_sum, covered_ms)`: room `$1`'s stats in
+    /// jitter_count, jitter_sum, rtt_count, rtt_sum, covered_ms, covered_stats,
+    /// client_reported)`, LiveKit's and the browsers' apart: room `$1`'s stats in
     /// `[$2, $3)` summed per bucket of `$4` milliseconds from `$2`; of track `$5` when
     /// `track`, of the participant sids that follow (`participants` of them) when any.
     pub fn stats_buckets(&self, track: bool, participants: usize) -> String {
@@ -198,8 +200,8 @@ impl SessionQueries {
              CAST(SUM(packets_lost) AS BIGINT), CAST(SUM(frames) AS BIGINT), \
              CAST(SUM(jitter_count) AS BIGINT), {}, CAST(SUM(rtt_count) AS BIGINT), {}, \
              CAST(SUM(CASE WHEN covered_ms > 0 THEN covered_ms ELSE 0 END) AS BIGINT), \
-             CAST(SUM(CASE WHEN covered_ms > 0 THEN 1 ELSE 0 END) AS BIGINT) \
-             FROM ({}) AS per_stat GROUP BY {bucket}",
+             CAST(SUM(CASE WHEN covered_ms > 0 THEN 1 ELSE 0 END) AS BIGINT), \
+             CAST(client_reported AS BIGINT) FROM ({}) AS per_stat GROUP BY {bucket}, client_reported",
             self.double("COALESCE(SUM(CASE WHEN score > 0 THEN score ELSE 0 END), 0)"),
             self.double("SUM(jitter_sum)"),
             self.double("SUM(rtt_sum)"),
@@ -261,8 +263,8 @@ impl SessionQueries {
              SELECT {hour_day} AS day_ms, h.kind, h.bytes FROM {} AS h \
              WHERE h.hour >= {} AND h.hour < {} \
              UNION ALL SELECT {stat_day} AS day_ms, s.kind, s.bytes FROM {} AS s \
-             WHERE (s.timestamp >= {} AND s.timestamp < {}) \
-             OR (s.timestamp >= {} AND s.timestamp < {})) AS traffic GROUP BY day_ms, kind",
+             WHERE s.client_reported = 0 AND ((s.timestamp >= {} AND s.timestamp < {}) \
+             OR (s.timestamp >= {} AND s.timestamp < {}))) AS traffic GROUP BY day_ms, kind",
             dialect.table(HOURLY_TRAFFIC.name),
             at("$3"),
             at("$4"),

@@ -52,7 +52,8 @@ pub fn stats_totals(
 }
 
 /// A `(bucket_start_ms, scored, score_sum, bytes, packets, packets_lost, frames,
-/// jitter_count, jitter_sum, rtt_count, rtt_sum, covered_ms, covered_stats)` row.
+/// jitter_count, jitter_sum, rtt_count, rtt_sum, covered_ms, covered_stats,
+/// client_reported)` row.
 pub type StatsBucketRow = (
     i64,
     i64,
@@ -65,6 +66,7 @@ pub type StatsBucketRow = (
     f64,
     i64,
     f64,
+    i64,
     i64,
     i64,
 );
@@ -84,6 +86,7 @@ pub fn stats_bucket(
         rtt_sum,
         covered_ms,
         covered_stats,
+        client_reported,
     ): StatsBucketRow,
 ) -> StatsBucket {
     StatsBucket {
@@ -100,6 +103,7 @@ pub fn stats_bucket(
         rtt_sum,
         covered_ms,
         covered_stats: u64::try_from(covered_stats).unwrap_or(0),
+        client_reported: client_reported != 0,
     }
 }
 

@@ -35,10 +35,11 @@ pub struct TrafficRollups {
 
 impl TrafficRollups {
     /// The sums of `stats` (stats a write inserted). A stat without a room counts only in
-    /// its hour.
+    /// its hour; a stat a browser reported does not count (LiveKit's own stats of the same
+    /// media do).
     pub fn of<'a>(stats: impl IntoIterator<Item = &'a Record>) -> TrafficRollups {
         let mut rollups = TrafficRollups::default();
-        for stat in stats {
+        for stat in stats.into_iter().filter(|stat| !stat.client_reported) {
             let bytes = stat.stat_traffic().bytes;
             if !stat.room_sid.is_empty() {
                 let room = rollups
@@ -130,6 +131,10 @@ mod tests {
             stat("RM_a", StreamType::Upstream, 3_600, 20),
             stat("RM_a", StreamType::Downstream, 3_700, 5),
             stat("", StreamType::Upstream, 7_300, 1),
+            Record {
+                client_reported: true,
+                ..stat("RM_a", StreamType::Upstream, 3_601, 1_000)
+            },
         ];
         let rollups = TrafficRollups::of(&stats);
         let up = &rollups.rooms[&("RM_a".to_owned(), "UPSTREAM".to_owned())];

@@ -131,7 +131,7 @@ CREATE INDEX room_traffic_room_sid ON room_traffic (room_sid);
 CREATE INDEX room_traffic_expire_at ON room_traffic (expire_at);
 INSERT INTO room_traffic (id, room_sid, kind, bytes, last_stat, expire_at)
     SELECT kind || ':' || room_sid, room_sid, kind, SUM(bytes), MAX(timestamp), MAX(expire_at)
-    FROM stats WHERE room_sid <> '' GROUP BY room_sid, kind;
+    FROM stats WHERE room_sid <> '' AND client_reported = 0 GROUP BY room_sid, kind;
 CREATE TABLE hourly_traffic (
     id TEXT PRIMARY KEY,
     hour INTEGER NOT NULL,
@@ -144,7 +144,7 @@ CREATE INDEX hourly_traffic_expire_at ON hourly_traffic (expire_at);
 INSERT INTO hourly_traffic (id, hour, kind, bytes, expire_at)
     SELECT kind || ':' || ((timestamp / 3600000) * 3600000), (timestamp / 3600000) * 3600000,
         kind, SUM(bytes), MAX(expire_at)
-    FROM stats GROUP BY (timestamp / 3600000) * 3600000, kind;
+    FROM stats WHERE client_reported = 0 GROUP BY (timestamp / 3600000) * 3600000, kind;
 "#;
 
 /// Applies the migrations the database has not seen, each in one transaction.

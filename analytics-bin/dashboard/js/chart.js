@@ -8,7 +8,8 @@ const PALETTE = ['#2753c9', '#d9480f', '#2b8a3e', '#862e9c', '#c92a2a', '#0b7285
 
 /**
  * Draws a time series chart into `container`: `times` in Unix seconds, one array of values
- * per series (`null` for a gap); `format(value)` labels the y axis and the legend.
+ * per series (`null` for a gap; `dash`, uPlot's dash pattern, to tell a series apart);
+ * `format(value)` labels the y axis and the legend.
  */
 export async function lineChart(container, { title, times, series, width, height = 220, format }) {
   const { default: uPlot } = await import('../vendor/uplot/uPlot.esm.js');
@@ -21,6 +22,7 @@ export async function lineChart(container, { title, times, series, width, height
       label: s.label,
       stroke: s.color ?? PALETTE[index % PALETTE.length],
       width: 1.5,
+      dash: s.dash,
       spanGaps: false,
       points: { show: times.length < 60 },
       value: (_, value) => shown(value),

@@ -1,7 +1,8 @@
 // Participant (`#/participant/{session_id}/{identity}`): one identity in one session — its
 // client, its connections (a reconnect is a new connection), its tracks, charts of score,
 // bitrate, packet loss, jitter and RTT (the participant's and each track's, 120 points at
-// most) and its events.
+// most; what the browsers reported through the collector beside LiveKit's, dashed and
+// labelled "(browser)") and its events.
 
 import { getV1, participantPath, trackPath } from './api.js';
 import { lineChart } from './chart.js';
@@ -53,13 +54,22 @@ async function seriesCharts(target, path, subject, app) {
     return;
   }
   const points = answer.data.points ?? [];
-  if (points.length === 0) {
+  const clientPoints = answer.data.client_points ?? [];
+  if (points.length === 0 && clientPoints.length === 0) {
     show(target, empty('No stats.'));
     return;
   }
-  const times = points.map((p) => toMillis(p.at) / 1000);
+  // LiveKit's points and the browsers' share one time axis; a bucket only one of them has
+  // is a gap in the other.
+  const millis = [...new Set([...points, ...clientPoints].map((p) => toMillis(p.at)))].sort((a, b) => a - b);
+  const times = millis.map((ms) => ms / 1000);
+  const byTime = (list) => new Map(list.map((p) => [toMillis(p.at), p]));
+  const server = byTime(points);
+  const browser = byTime(clientPoints);
+  const valuesOf = (map, field) => millis.map((ms) => map.get(ms)?.[field] ?? null);
   const grid = element('div', { className: 'chart-grid' });
-  show(target, element('p', { className: 'muted', text: `${points.length} points, ${formatDuration(answer.data.bucket_seconds)} each` }), grid);
+  const note = clientPoints.length > 0 ? '; dashed: reported by the participants\' browsers' : '';
+  show(target, element('p', { className: 'muted', text: `${millis.length} points, ${formatDuration(answer.data.bucket_seconds)} each${note}` }), grid);
   for (const [title, series, format] of METRICS) {
     const holder = element('div', { className: 'chart', attributes: { 'data-chart': `${subject}:${title}` } });
     grid.append(holder);
@@ -68,7 +78,10 @@ async function seriesCharts(target, path, subject, app) {
       times,
       height: 180,
       format,
-      series: series.map(([label, field]) => ({ label, values: points.map((p) => p[field] ?? null) })),
+      series: series.flatMap(([label, field]) => [
+        ...(points.length > 0 ? [{ label, values: valuesOf(server, field) }] : []),
+        ...(clientPoints.length > 0 ? [{ label: `${label} (browser)`, values: valuesOf(browser, field), dash: [6, 4] }] : []),
+      ]),
     });
     if (app.isLeft()) return;
   }

@@ -64,6 +64,7 @@ function chartsShown() {
       subject: chart.root.parentElement?.closest('[data-series]')?.dataset.series ?? null,
       points: chart.data[0].length,
       series: chart.data.length - 1,
+      labels: chart.series.slice(1).map((s) => s.label),
     }));
   });
 }
@@ -229,6 +230,12 @@ const cases = [
       return (await response.json()).points.length;
     }, [bigSession, want.publisher]);
     expect(fromApi === want.series_points, `the API gives ${fromApi} points`);
+    const browserCharts = charts.filter((c) => c.labels.some((label) => label.endsWith('(browser)')));
+    const participantCharts = charts.filter((c) => c.subject === 'participant');
+    expect(participantCharts.every((c) => browserCharts.includes(c)), `the participant's charts show the browser's report: ${JSON.stringify(participantCharts)}`);
+    expect(browserCharts.length === 8, `the participant's and one track's charts show the browser's report: ${JSON.stringify(charts)}`);
+    const note = await page.textContent('[data-series="participant"] p.muted');
+    expect(note.includes('dashed: reported by the participants\' browsers'), `chart note: ${note}`);
     expect((await page.$$('.connections-table tbody tr')).length === 1, 'connections');
     expect((await page.$$('.tracks-table tbody tr')).length === want.publisher_tracks, 'tracks');
     await shot('participant');

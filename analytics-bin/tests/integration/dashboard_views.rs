@@ -6,8 +6,9 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::client_stats_support::{participant_token, post_batch};
 use crate::dashboard_browser::{browser_tools, manifest_dir, run_script, screenshot_dir};
-use crate::dashboard_views_data::{dataset, expected};
+use crate::dashboard_views_data::{dataset, expected, Dataset, BIG_ROOM, PUBLISHER};
 use crate::read_api_support::{get, list_token, post_all};
 use crate::support::{
     stream::{events_json, stats_json},
@@ -17,8 +18,52 @@ use crate::support::{
 /// The views whose screenshots the README shows.
 const README_SCREENSHOTS: [&str; 5] = ["sign-in", "overview", "sessions", "session", "participant"];
 
-/// Posts the dataset through the JSON ingest API and waits until SQLite holds all of it and
-/// the read API lists its three sessions.
+/// What the publisher's browser reported of its first track (`POST /v1/client/stats`, with
+/// its own token), at the times LiveKit reported it: the charts show both.
+fn browser_report(data: &Dataset) -> serde_json::Value {
+    let publisher_sid = data
+        .events
+        .iter()
+        .find_map(|event| {
+            let participant = event.participant.as_ref()?;
+            (participant.identity == PUBLISHER && event.room.as_ref()?.name == BIG_ROOM)
+                .then(|| participant.sid.clone())
+        })
+        .expect("the publisher joins the big room");
+    let published: Vec<_> = data
+        .stats
+        .iter()
+        .filter(|stat| stat.participant_id == publisher_sid && stat.kind == 0)
+        .collect();
+    let first_track = &published.first().expect("the publisher's stats").track_id;
+    let entries: Vec<serde_json::Value> = published
+        .iter()
+        .filter(|stat| &stat.track_id == first_track)
+        .map(|stat| {
+            let at = stat.time_stamp.as_ref().expect("timed");
+            let stream = stat.streams.first().cloned().unwrap_or_default();
+            serde_json::json!({
+                "kind": "UPSTREAM",
+                "time_stamp_ms": at.seconds * 1000 + i64::from(at.nanos / 1_000_000),
+                "interval_ms": 30_000,
+                "track_sid": stat.track_id,
+                "score": 4.0,
+                "streams": [{ "bytes": stream.primary_bytes * 9 / 10,
+                    "packets": stream.primary_packets, "frames": stream.frames,
+                    "jitter_ms": 3.0, "rtt_ms": 45.0 }],
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "participant_sid": publisher_sid,
+        "room_sid": published[0].room_id,
+        "stats": entries,
+    })
+}
+
+/// Posts the dataset through the JSON ingest API, and the publisher's browser report
+/// through the client stats endpoint, and waits until SQLite holds all of it and the read
+/// API lists its three sessions.
 async fn load(service: &TestService) {
     let data = dataset(SystemTime::now());
     post_all(
@@ -34,6 +79,17 @@ async fn load(service: &TestService) {
         .await;
     service
         .wait_for_count("SELECT COUNT(*) FROM stats", data.stats.len() as i64)
+        .await;
+    let report = browser_report(&data);
+    let reported = report["stats"].as_array().map_or(0, Vec::len);
+    let (status, answer) =
+        post_batch(service, &participant_token(BIG_ROOM, PUBLISHER), &report).await;
+    assert_eq!(status, 202, "{answer}");
+    service
+        .wait_for_count(
+            "SELECT COUNT(*) FROM stats WHERE client_reported = 1",
+            reported as i64,
+        )
         .await;
     let token = list_token(API_SECRET);
     let deadline = Instant::now() + Duration::from_secs(30);

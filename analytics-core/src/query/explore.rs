@@ -244,7 +244,11 @@ pub struct Series {
     pub from_ms: i64,
     pub before_ms: i64,
     pub bucket_ms: i64,
+    /// From the stats LiveKit sent.
     pub points: Vec<SeriesPoint>,
+    /// From the stats the participants' browsers reported (`POST /v1/client/stats`), on the
+    /// same buckets.
+    pub client_points: Vec<SeriesPoint>,
 }
 
 /// One UTC day of an overview.

@@ -74,6 +74,9 @@ pub struct StatsBucket {
     /// The stats that count in `covered_ms` (`covered_ms / covered_stats` is the mean
     /// length of one stat's interval).
     pub covered_stats: u64,
+    /// Whether the bucket sums stats a browser reported (`POST /v1/client/stats`) rather
+    /// than LiveKit's: the two are bucketed apart.
+    pub client_reported: bool,
 }
 
 /// One participant connection opened (`PARTICIPANT_ACTIVE`, or `PARTICIPANT_JOINED` when

@@ -1,7 +1,8 @@
 //! Downsampled time series: the bucket length for a range and a number of points (whole
 //! seconds, at least `ceil(range / points)`), and each bucket's values from its stats' sums:
 //! the mean score, bits and frames per second, the lost share of packets, the mean jitter and
-//! round-trip time.
+//! round-trip time. LiveKit's stats and those browsers reported make two series on the same
+//! buckets.
 //!
 //! A track's rates are per stream: over the time its stats cover (its publisher's upstream
 //! and each subscriber's downstream carry the same media, so their mean is the track's
@@ -37,16 +38,21 @@ pub fn series_of(
     rates: Rates,
     buckets: &[StatsBucket],
 ) -> Series {
-    let mut points: Vec<SeriesPoint> = buckets
-        .iter()
-        .map(|bucket| point_of(bucket, bucket_ms, rates))
-        .collect();
-    points.sort_by_key(|point| point.at_ms);
+    let points_of = |client_reported: bool| {
+        let mut points: Vec<SeriesPoint> = buckets
+            .iter()
+            .filter(|bucket| bucket.client_reported == client_reported)
+            .map(|bucket| point_of(bucket, bucket_ms, rates))
+            .collect();
+        points.sort_by_key(|point| point.at_ms);
+        points
+    };
     Series {
         from_ms,
         before_ms,
         bucket_ms,
-        points,
+        points: points_of(false),
+        client_points: points_of(true),
     }
 }
 
@@ -107,8 +113,21 @@ mod tests {
             rtt_sum: 0.0,
             covered_ms: 60_000,
             covered_stats: 2,
+            client_reported: false,
         };
-        let series = series_of(0, 120_000, 60_000, Rates::PerStream, &[bucket]);
+        let browser = StatsBucket {
+            client_reported: true,
+            score_sum: 4.0,
+            ..bucket
+        };
+        let series = series_of(0, 120_000, 60_000, Rates::PerStream, &[browser, bucket]);
+        assert_eq!(
+            series.points.len(),
+            1,
+            "LiveKit's stats apart from the browsers'"
+        );
+        assert_eq!(series.client_points.len(), 1);
+        assert_eq!(series.client_points[0].score, Some(2.0));
         let point = series.points[0];
         assert_eq!(point.at_ms, 60_000);
         assert_eq!(point.score, Some(3.5));

@@ -290,9 +290,13 @@ pub fn records() -> Vec<Record> {
     let stats = stats()
         .into_iter()
         .map(|stat| Record::from_stat(stat, expiration, now));
+    let client_stats = explore::client_track_stats()
+        .into_iter()
+        .map(|stat| Record::from_client_stat(stat, "alice", expiration, now));
     events
         .chain(synthetic)
         .chain(stats)
+        .chain(client_stats)
         .collect::<Result<_, _>>()
         .expect("dataset messages convert")
 }

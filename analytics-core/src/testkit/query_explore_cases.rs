@@ -300,6 +300,15 @@ async fn a_track_series(query: &dyn SessionQuery) {
                 frames_per_second: Some(750.0 / 60.0),
             },
         ],
+        client_points: vec![SeriesPoint {
+            at_ms: at(0, 10, 2, 0),
+            score: Some(4.0),
+            bitrate_bps: Some(280_000.0 * 8.0 / 30.0),
+            packet_loss_pct: Some(100.0 * 12.0 / 962.0),
+            jitter_ms: Some(5.0),
+            rtt_ms: Some(22.0),
+            frames_per_second: Some(880.0 / 30.0),
+        }],
     };
     assert_eq!(answer, expected);
 }
@@ -332,6 +341,7 @@ async fn a_participant_series_over_the_sessions_life(query: &dyn SessionQuery) {
             rtt_ms: Some(40.0),
             frames_per_second: Some(300.0 / 621.0),
         }],
+        client_points: Vec::new(),
     };
     assert_eq!(answer, expected);
 }

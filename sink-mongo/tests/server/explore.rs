@@ -522,6 +522,7 @@ async fn stats_are_bucketed_from_the_start(sink: &MongoSink) {
         rtt_sum: 60.0,
         covered_ms: 30_000,
         covered_stats: 1,
+        client_reported: false,
     };
     let second = StatsBucket {
         bucket_start_ms: at(0, 10, 1, 0),

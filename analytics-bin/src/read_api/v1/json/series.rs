@@ -12,7 +12,10 @@ pub struct SeriesJson {
     from: String,
     to: String,
     bucket_seconds: i64,
+    /// From LiveKit's stats.
     points: Vec<PointJson>,
+    /// From the stats browsers reported (`POST /v1/client/stats`).
+    client_points: Vec<PointJson>,
 }
 
 impl From<&Series> for SeriesJson {
@@ -22,6 +25,7 @@ impl From<&Series> for SeriesJson {
             to: rfc3339(series.before_ms),
             bucket_seconds: series.bucket_ms / 1000,
             points: series.points.iter().map(PointJson::from).collect(),
+            client_points: series.client_points.iter().map(PointJson::from).collect(),
         }
     }
 }

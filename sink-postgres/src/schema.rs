@@ -89,7 +89,46 @@ CREATE TABLE {schema}.fixer_lease (
         "stats' stream sums as columns and the room_traffic and hourly_traffic rollups",
         STAT_SUMS_AND_ROLLUPS,
     ),
+    (
+        "participant_connections: one row per connection, for overviews",
+        PARTICIPANT_CONNECTIONS,
+    ),
 ];
+
+/// One row per participant connection (`sink_sql::tables::CONNECTIONS`), filled from the
+/// events already stored, so that an overview reads connections instead of their events.
+/// Ids are MD5s, for sids of any length.
+const PARTICIPANT_CONNECTIONS: &str = r#"
+CREATE TABLE {schema}.participant_connections (
+    id text PRIMARY KEY,
+    room_sid text NOT NULL,
+    participant_sid text NOT NULL,
+    identity text NOT NULL,
+    joined_at timestamptz,
+    active_at timestamptz,
+    closed_at timestamptz,
+    sdk text NOT NULL,
+    os text NOT NULL,
+    browser text NOT NULL,
+    expire_at timestamptz NOT NULL
+);
+CREATE INDEX participant_connections_joined_at ON {schema}.participant_connections (joined_at);
+CREATE INDEX participant_connections_active_at ON {schema}.participant_connections (active_at);
+CREATE INDEX participant_connections_expire_at ON {schema}.participant_connections (expire_at);
+INSERT INTO {schema}.participant_connections (id, room_sid, participant_sid, identity,
+    joined_at, active_at, closed_at, sdk, os, browser, expire_at)
+    SELECT md5(room_sid || ':' || participant_sid), room_sid, participant_sid,
+        COALESCE(MAX(CASE WHEN type IN ('PARTICIPANT_JOINED', 'PARTICIPANT_ACTIVE') THEN participant_identity END), ''),
+        MIN(CASE WHEN type = 'PARTICIPANT_JOINED' THEN timestamp END),
+        MIN(CASE WHEN type = 'PARTICIPANT_ACTIVE' THEN timestamp END),
+        MIN(CASE WHEN type IN ('PARTICIPANT_LEFT', 'PARTICIPANT_CONNECTION_ABORTED') THEN timestamp END),
+        COALESCE(MAX(CASE WHEN type IN ('PARTICIPANT_JOINED', 'PARTICIPANT_ACTIVE') THEN data->'client_info'->>'sdk' END), ''),
+        COALESCE(MAX(CASE WHEN type IN ('PARTICIPANT_JOINED', 'PARTICIPANT_ACTIVE') THEN data->'client_info'->>'os' END), ''),
+        COALESCE(MAX(CASE WHEN type IN ('PARTICIPANT_JOINED', 'PARTICIPANT_ACTIVE') THEN data->'client_info'->>'browser' END), ''),
+        MAX(expire_at)
+    FROM {schema}.events WHERE participant_sid <> '' AND type IN ('PARTICIPANT_JOINED', 'PARTICIPANT_ACTIVE', 'PARTICIPANT_LEFT', 'PARTICIPANT_CONNECTION_ABORTED')
+    GROUP BY room_sid, participant_sid;
+"#;
 
 /// The stats' stream sums as columns and the traffic rollups (`sink_sql::tables`), filled
 /// from the documents already stored, so that reads never parse documents. One pass over

@@ -18,11 +18,14 @@
 //!   statement inserted (`new_stats`; not those a browser reported), so a re-sent stat
 //!   adds nothing; rows are upserted
 //!   in id order, so that concurrent writers lock them in the same order.
+//! - `participant_connections` merges what the inserted events say of each connection
+//!   (earliest times, greatest identity and client fields; `LEAST`/`GREATEST` skip NULLs).
 //! - Being one statement, it commits whole or not at all: a dropped connection loses
 //!   nothing that a retry of the batch does not write.
 
 use sink_sql::{
-    tables::{ACTIVE_ENTITIES, EVENTS, HOURLY_TRAFFIC, ROOM_TRAFFIC, STATS},
+    connection_rollup::{CLOSING_TYPES, OPENING_TYPES},
+    tables::{ACTIVE_ENTITIES, CONNECTIONS, EVENTS, HOURLY_TRAFFIC, ROOM_TRAFFIC, STATS},
     Dialect,
 };
 
@@ -41,7 +44,33 @@ pub(crate) fn write_batch(dialect: &Dialect) -> String {
         AS e(id, type, at_ms, room_sid, room_name, participant_sid,
         participant_identity, track_id, egress_id, ingress_id, node_id, expire_ms, data)
     ON CONFLICT (id) DO NOTHING
-    RETURNING id
+    RETURNING id, type, timestamp, room_sid, participant_sid, participant_identity, expire_at,
+        data->'client_info'->>'sdk' AS sdk, data->'client_info'->>'os' AS os,
+        data->'client_info'->>'browser' AS browser
+), connection_rows AS (
+    INSERT INTO {connections} (id, room_sid, participant_sid, identity, joined_at, active_at,
+        closed_at, sdk, os, browser, expire_at)
+    SELECT md5(room_sid || ':' || participant_sid), room_sid, participant_sid,
+        COALESCE(MAX(CASE WHEN type IN ({opening}) THEN participant_identity END), ''),
+        MIN(CASE WHEN type = 'PARTICIPANT_JOINED' THEN timestamp END),
+        MIN(CASE WHEN type = 'PARTICIPANT_ACTIVE' THEN timestamp END),
+        MIN(CASE WHEN type IN ({closing}) THEN timestamp END),
+        COALESCE(MAX(CASE WHEN type IN ({opening}) THEN sdk END), ''),
+        COALESCE(MAX(CASE WHEN type IN ({opening}) THEN os END), ''),
+        COALESCE(MAX(CASE WHEN type IN ({opening}) THEN browser END), ''),
+        MAX(expire_at)
+    FROM new_events WHERE participant_sid <> '' AND type IN ({opening}, {closing})
+    GROUP BY room_sid, participant_sid ORDER BY 1
+    ON CONFLICT (id) DO UPDATE SET
+        identity = GREATEST({connections}.identity, EXCLUDED.identity),
+        joined_at = LEAST({connections}.joined_at, EXCLUDED.joined_at),
+        active_at = LEAST({connections}.active_at, EXCLUDED.active_at),
+        closed_at = LEAST({connections}.closed_at, EXCLUDED.closed_at),
+        sdk = GREATEST({connections}.sdk, EXCLUDED.sdk),
+        os = GREATEST({connections}.os, EXCLUDED.os),
+        browser = GREATEST({connections}.browser, EXCLUDED.browser),
+        expire_at = GREATEST({connections}.expire_at, EXCLUDED.expire_at)
+    RETURNING 1
 ), new_stats AS (
     INSERT INTO {stats} ({stat_columns})
     SELECT id, kind, {stat_at}, room_sid, room_name, participant_sid,
@@ -106,6 +135,9 @@ SELECT (SELECT count(*) FROM new_events), (SELECT count(*) FROM new_stats),
         stat_columns = STATS.column_list(),
         active_entities = dialect.table(ACTIVE_ENTITIES.name),
         room_traffic = dialect.table(ROOM_TRAFFIC.name),
+        connections = dialect.table(CONNECTIONS.name),
+        opening = quoted_list(&OPENING_TYPES),
+        closing = quoted_list(&CLOSING_TYPES),
         hourly_traffic = dialect.table(HOURLY_TRAFFIC.name),
         hour_at = dialect.timestamp("hour_ms"),
         event_at = dialect.timestamp("e.at_ms"),
@@ -114,4 +146,10 @@ SELECT (SELECT count(*) FROM new_events), (SELECT count(*) FROM new_stats),
         stat_expire = dialect.timestamp("s.expire_ms"),
         change_at = dialect.timestamp("c.at_ms"),
     )
+}
+
+/// `'a', 'b'`: event types as an SQL list.
+fn quoted_list(types: &[&str]) -> String {
+    let quoted: Vec<String> = types.iter().map(|kind| format!("'{kind}'")).collect();
+    quoted.join(", ")
 }

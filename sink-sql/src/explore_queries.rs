@@ -8,7 +8,7 @@
 use analytics_core::query::{SessionSearch, SessionStatus, SortOrder};
 
 use crate::{
-    tables::{ACTIVE_ENTITIES, EVENTS, HOURLY_TRAFFIC, STATS},
+    tables::{ACTIVE_ENTITIES, CONNECTIONS, EVENTS, HOURLY_TRAFFIC, STATS},
     Dialect, SessionQueries,
 };
 
@@ -210,41 +210,24 @@ impl SessionQueries {
     }
 
     /// Rows of `(room_sid, participant_sid, identity, joined_ms, closed_ms, room_ended_ms,
-    /// sdk, os, browser)`: each connection opened in `[$1, $2)` (its `PARTICIPANT_ACTIVE`,
-    /// or its `PARTICIPANT_JOINED` when no active is stored), with its first close and its
-    /// room's end.
+    /// sdk, os, browser)`: each connection opened in `[$1, $2)` (its first
+    /// `PARTICIPANT_ACTIVE`, or its first `PARTICIPANT_JOINED` when no active is stored), with
+    /// its first close and its room's end, from the connections kept at write time.
     pub fn connections_opened(&self) -> String {
-        let events = self.events();
         let dialect = self.dialect();
-        // From any opening of the connection: LiveKit puts `client_info` on the join.
-        let client = |field: &str| {
-            format!(
-                "(SELECT COALESCE(MAX({}), '') FROM {events} AS j \
-                 WHERE j.room_sid = o.room_sid AND j.participant_sid = o.participant_sid \
-                 AND j.type IN ('PARTICIPANT_JOINED', 'PARTICIPANT_ACTIVE'))",
-                dialect.json_field("j.data", &["client_info", field])
-            )
-        };
+        let (from, before) = (dialect.timestamp("$1"), dialect.timestamp("$2"));
         format!(
-            "SELECT o.room_sid, o.participant_sid, MAX(o.participant_identity), {}, \
-             (SELECT {} FROM {events} AS c WHERE c.participant_sid = o.participant_sid \
-              AND c.room_sid = o.room_sid \
-              AND c.type IN ('PARTICIPANT_LEFT', 'PARTICIPANT_CONNECTION_ABORTED')), \
-             (SELECT {} FROM {events} AS e WHERE e.room_sid = o.room_sid AND e.type = 'ROOM_ENDED'), \
-             {}, {}, {} FROM {events} AS o \
-             WHERE o.timestamp >= {} AND o.timestamp < {} AND o.participant_sid <> '' \
-             AND (o.type = 'PARTICIPANT_ACTIVE' OR (o.type = 'PARTICIPANT_JOINED' AND NOT EXISTS \
-             (SELECT 1 FROM {events} AS a WHERE a.participant_sid = o.participant_sid \
-              AND a.room_sid = o.room_sid AND a.type = 'PARTICIPANT_ACTIVE'))) \
-             GROUP BY o.room_sid, o.participant_sid",
-            dialect.millis("MIN(o.timestamp)"),
-            dialect.millis("MIN(c.timestamp)"),
-            dialect.millis("MIN(e.timestamp)"),
-            client("sdk"),
-            client("os"),
-            client("browser"),
-            dialect.timestamp("$1"),
-            dialect.timestamp("$2")
+            "SELECT c.room_sid, c.participant_sid, c.identity, {}, {}, {}, c.sdk, c.os, c.browser \
+             FROM {} AS c LEFT JOIN (SELECT room_sid, MIN(timestamp) AS ended FROM {} \
+             WHERE type = 'ROOM_ENDED' AND timestamp >= {from} GROUP BY room_sid) AS ends \
+             ON ends.room_sid = c.room_sid \
+             WHERE (c.active_at >= {from} AND c.active_at < {before}) \
+             OR (c.active_at IS NULL AND c.joined_at >= {from} AND c.joined_at < {before})",
+            dialect.millis("COALESCE(c.active_at, c.joined_at)"),
+            dialect.millis("c.closed_at"),
+            dialect.millis("ends.ended"),
+            dialect.table(CONNECTIONS.name),
+            self.events(),
         )
     }
 

@@ -9,6 +9,7 @@
 mod active_entity_queries;
 mod active_entity_rows;
 mod active_entity_store;
+pub mod connection_rollup;
 mod dialect;
 pub mod expiry;
 mod explore_queries;

@@ -1,12 +1,15 @@
-//! Stats as an older version stored them (before the stream sums were columns), for each
-//! SQL sink's test of the migration that fills the sums and the rollups from the stored
-//! documents: what the migration computes must equal what the write path computes
-//! ([`analytics_core::stat_traffic::StatTraffic::of`], [`crate::rollups::TrafficRollups`]).
+//! Stats and events as an older version stored them (before the stream sums were columns
+//! and connections a table), for each SQL sink's test of the migrations that fill the sums,
+//! the rollups and the connections from the stored documents: what the migrations compute
+//! must equal what the write path computes ([`analytics_core::stat_traffic::StatTraffic::of`],
+//! [`crate::rollups::TrafficRollups`], [`crate::connection_rollup::connection_changes`]).
 
 use std::time::{Duration, UNIX_EPOCH};
 
 use analytics_core::{
-    livekit_protocol::{AnalyticsStat, AnalyticsStream, StreamType},
+    livekit_protocol::{
+        AnalyticsEventType as T, AnalyticsStat, AnalyticsStream, ClientInfo, StreamType,
+    },
     samples, Record,
 };
 
@@ -45,6 +48,41 @@ pub fn stats_before_sums() -> Vec<Record> {
         .map(|stat| {
             let at = hour + Duration::from_secs(3 * 3600);
             Record::from_stat(stat, Duration::from_secs(86_400), at).expect("converts")
+        })
+        .collect()
+}
+
+/// Participant events of two connections: alice joins, is active twice (the first with a
+/// client), leaves; bob joins with a client and his connection is aborted; and a room
+/// event, which is no connection's.
+pub fn events_before_connections() -> Vec<Record> {
+    let hour = UNIX_EPOCH + Duration::from_millis(FIXTURE_HOUR_MS as u64);
+    let seconds = |n: u64| hour + Duration::from_secs(n);
+    let client = |os: &str| ClientInfo {
+        os: os.into(),
+        browser: "Chrome".into(),
+        ..Default::default()
+    };
+    let mut alice_active =
+        samples::participant_event(T::ParticipantActive, "PA_a", "alice", seconds(12));
+    alice_active.client_info = Some(client("macOS"));
+    let mut bob_joined =
+        samples::participant_event(T::ParticipantJoined, "PA_b", "bob", seconds(30));
+    bob_joined.client_info = Some(client("linux"));
+    let events = vec![
+        samples::event(T::RoomCreated, seconds(0)),
+        samples::participant_event(T::ParticipantJoined, "PA_a", "alice", seconds(10)),
+        alice_active,
+        samples::participant_event(T::ParticipantActive, "PA_a", "alice", seconds(14)),
+        samples::participant_event(T::ParticipantLeft, "PA_a", "alice", seconds(600)),
+        bob_joined,
+        samples::participant_event(T::ParticipantConnectionAborted, "PA_b", "bob", seconds(45)),
+    ];
+    events
+        .into_iter()
+        .map(|event| {
+            let at = hour + Duration::from_secs(3 * 3600);
+            Record::from_event(event, Duration::from_secs(86_400), at).expect("converts")
         })
         .collect()
 }

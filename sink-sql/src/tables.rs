@@ -183,6 +183,30 @@ pub const HOURLY_TRAFFIC: Table = Table {
     lookups: &["id", "hour", "expire_at"],
 };
 
+/// One row per participant connection (room sid and participant sid), kept at write time
+/// from the events a write inserted, so that an overview of thousands of connections reads
+/// them instead of their events: the identity, the first `PARTICIPANT_JOINED` and
+/// `PARTICIPANT_ACTIVE` (`NULL` until one is stored), the first close (`PARTICIPANT_LEFT` or
+/// `PARTICIPANT_CONNECTION_ABORTED`), and the client's `sdk`, `os` and `browser` from its
+/// openings. `id` is `room_sid:participant_sid` (in PostgreSQL its MD5).
+pub const CONNECTIONS: Table = Table {
+    name: "participant_connections",
+    columns: &[
+        text("id"),
+        text("room_sid"),
+        text("participant_sid"),
+        text("identity"),
+        timestamp("joined_at"),
+        timestamp("active_at"),
+        timestamp("closed_at"),
+        text("sdk"),
+        text("os"),
+        text("browser"),
+        timestamp("expire_at"),
+    ],
+    lookups: &["id", "joined_at", "active_at", "expire_at"],
+};
+
 /// The rooms, participants, egresses and ingresses open now.
 pub const ACTIVE_ENTITIES: Table = Table {
     name: "active_entities",
@@ -210,7 +234,7 @@ pub const FIXER_LEASE: Table = Table {
 };
 
 /// Every table of the SQL sinks.
-pub const TABLES: [Table; 7] = [
+pub const TABLES: [Table; 8] = [
     EVENTS,
     STATS,
     ACTIVE_ENTITIES,
@@ -218,10 +242,11 @@ pub const TABLES: [Table; 7] = [
     FIXER_LEASE,
     ROOM_TRAFFIC,
     HOURLY_TRAFFIC,
+    CONNECTIONS,
 ];
 
 /// The tables whose rows expire (by `expire_at`).
-pub const EXPIRING: [Table; 4] = [EVENTS, STATS, ROOM_TRAFFIC, HOURLY_TRAFFIC];
+pub const EXPIRING: [Table; 5] = [EVENTS, STATS, ROOM_TRAFFIC, HOURLY_TRAFFIC, CONNECTIONS];
 
 /// One hour in milliseconds: the bucket of [`HOURLY_TRAFFIC`].
 pub const HOUR_MS: i64 = 3_600_000;

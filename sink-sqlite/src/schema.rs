@@ -81,7 +81,43 @@ CREATE INDEX IF NOT EXISTS stats_timestamp ON stats (timestamp);
 DROP INDEX IF EXISTS stats_kind_timestamp;
 "#,
     STAT_SUMS_AND_ROLLUPS,
+    PARTICIPANT_CONNECTIONS,
 ];
+
+/// One row per participant connection (`sink_sql::tables::CONNECTIONS`), filled from the
+/// events already stored, so that an overview reads connections instead of their events.
+const PARTICIPANT_CONNECTIONS: &str = r#"
+CREATE TABLE participant_connections (
+    id TEXT PRIMARY KEY,
+    room_sid TEXT NOT NULL,
+    participant_sid TEXT NOT NULL,
+    identity TEXT NOT NULL,
+    joined_at INTEGER,
+    active_at INTEGER,
+    closed_at INTEGER,
+    sdk TEXT NOT NULL,
+    os TEXT NOT NULL,
+    browser TEXT NOT NULL,
+    expire_at INTEGER NOT NULL
+);
+CREATE INDEX participant_connections_joined_at ON participant_connections (joined_at);
+CREATE INDEX participant_connections_active_at ON participant_connections (active_at);
+CREATE INDEX participant_connections_expire_at ON participant_connections (expire_at);
+INSERT INTO participant_connections (id, room_sid, participant_sid, identity, joined_at,
+    active_at, closed_at, sdk, os, browser, expire_at)
+    SELECT room_sid || ':' || participant_sid, room_sid, participant_sid,
+        COALESCE(MAX(CASE WHEN type IN ('PARTICIPANT_JOINED', 'PARTICIPANT_ACTIVE') THEN participant_identity END), ''),
+        MIN(CASE WHEN type = 'PARTICIPANT_JOINED' THEN timestamp END),
+        MIN(CASE WHEN type = 'PARTICIPANT_ACTIVE' THEN timestamp END),
+        MIN(CASE WHEN type IN ('PARTICIPANT_LEFT', 'PARTICIPANT_CONNECTION_ABORTED') THEN timestamp END),
+        COALESCE(MAX(CASE WHEN type IN ('PARTICIPANT_JOINED', 'PARTICIPANT_ACTIVE') THEN json_extract(data, '$.client_info.sdk') END), ''),
+        COALESCE(MAX(CASE WHEN type IN ('PARTICIPANT_JOINED', 'PARTICIPANT_ACTIVE') THEN json_extract(data, '$.client_info.os') END), ''),
+        COALESCE(MAX(CASE WHEN type IN ('PARTICIPANT_JOINED', 'PARTICIPANT_ACTIVE')
+            THEN json_extract(data, '$.client_info.browser') END), ''),
+        MAX(expire_at)
+    FROM events WHERE participant_sid <> '' AND type IN ('PARTICIPANT_JOINED', 'PARTICIPANT_ACTIVE', 'PARTICIPANT_LEFT', 'PARTICIPANT_CONNECTION_ABORTED')
+    GROUP BY room_sid, participant_sid;
+"#;
 
 /// The stats' stream sums as columns and the traffic rollups (`sink_sql::tables`), filled
 /// from the documents already stored, so that reads never parse documents. One pass over

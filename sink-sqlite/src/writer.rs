@@ -2,8 +2,9 @@
 //! statement, because each statement costs a hand-off to sqlx's SQLite thread), falling back
 //! to one row at a time to isolate a row SQLite refuses; `RETURNING id` tells which rows
 //! this write inserted, and the net active-entity change of those
-//! ([`analytics_core::active_entities`]) and what the new stats add to the traffic rollups
-//! ([`sink_sql::rollups`]) are applied in the same transaction.
+//! ([`analytics_core::active_entities`]), what the new stats add to the traffic rollups
+//! ([`sink_sql::rollups`]) and what the new events say of connections
+//! ([`sink_sql::connection_rollup`]) are applied in the same transaction.
 
 use std::{collections::HashSet, sync::Arc};
 
@@ -13,6 +14,7 @@ use analytics_core::{
     Batch, Record, RecordKind, SinkError,
 };
 use sink_sql::{
+    connection_rollup::{connection_changes, ConnectionChanges},
     rollups::TrafficRollups,
     tables::{EVENTS, STATS},
 };
@@ -87,6 +89,12 @@ async fn write_batch(
         .filter(|(index, record)| inserted[*index] && record.kind == RecordKind::Stat)
         .map(|(_, record)| record.as_ref());
     add_to_rollups(connection, &TrafficRollups::of(new_stats)).await?;
+    let new_events = batch
+        .iter()
+        .enumerate()
+        .filter(|(index, record)| inserted[*index] && record.kind == RecordKind::Event)
+        .map(|(_, record)| record.as_ref());
+    merge_connections(connection, &connection_changes(new_events)).await?;
     Ok(failures)
 }
 
@@ -212,6 +220,42 @@ async fn add_to_rollups(
         .bind(kind.clone())
         .bind(hour.bytes)
         .bind(hour.expire_at_ms)
+        .execute(&mut *connection)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Merges what this write's new events say of each connection into its row: earliest
+/// times, greatest identity and client fields (so a resend or a late event merges alike).
+async fn merge_connections(
+    connection: &mut SqliteConnection,
+    changes: &ConnectionChanges,
+) -> Result<(), sqlx::Error> {
+    for ((room_sid, participant_sid), change) in changes {
+        sqlx::query(
+            "INSERT INTO participant_connections (id, room_sid, participant_sid, identity,
+                 joined_at, active_at, closed_at, sdk, os, browser, expire_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET identity = MAX(identity, excluded.identity),
+                 joined_at = COALESCE(MIN(joined_at, excluded.joined_at), joined_at, excluded.joined_at),
+                 active_at = COALESCE(MIN(active_at, excluded.active_at), active_at, excluded.active_at),
+                 closed_at = COALESCE(MIN(closed_at, excluded.closed_at), closed_at, excluded.closed_at),
+                 sdk = MAX(sdk, excluded.sdk), os = MAX(os, excluded.os),
+                 browser = MAX(browser, excluded.browser),
+                 expire_at = MAX(expire_at, excluded.expire_at)",
+        )
+        .bind(format!("{room_sid}:{participant_sid}"))
+        .bind(room_sid.clone())
+        .bind(participant_sid.clone())
+        .bind(change.identity.clone())
+        .bind(change.joined_ms)
+        .bind(change.active_ms)
+        .bind(change.closed_ms)
+        .bind(change.sdk.clone())
+        .bind(change.os.clone())
+        .bind(change.browser.clone())
+        .bind(change.expire_at_ms)
         .execute(&mut *connection)
         .await?;
     }

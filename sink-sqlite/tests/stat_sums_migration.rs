@@ -1,20 +1,23 @@
-//! A file of schema version 3 holding stats (their sums only in the documents) is migrated
-//! at start: each stat gets the sums the write path would have given it, and the room and
-//! hourly rollups hold what the write path would have added up; writing the same stats
-//! again then adds nothing.
+//! A file of schema version 3 holding stats (their sums only in the documents) and
+//! participant events is migrated at start: each stat gets the sums the write path would
+//! have given it, the room and hourly rollups hold what the write path would have added
+//! up, and each connection has the row the write path would have merged; writing the same
+//! records again then changes nothing.
 
 use std::{collections::BTreeMap, sync::Arc};
 
 use analytics_core::{stat_traffic::StatTraffic, Batch, Record, Sink};
 use sink_sql::{
-    migration_fixture::stats_before_sums,
+    connection_rollup::{connection_changes, ConnectionChange, ConnectionChanges},
+    migration_fixture::{events_before_connections, stats_before_sums},
     rollups::{HourTraffic, RoomTraffic, TrafficRollups},
 };
 use sink_sqlite::testkit::{schema_at_version, TestFile};
 use sqlx::{sqlite::SqliteConnectOptions, Connection, SqliteConnection};
 
-/// Creates the file at schema version 3 with `stats` stored as version 3 stored them.
-async fn version_3_file(file: &TestFile, stats: &[Record]) {
+/// Creates the file at schema version 3 with `stats` and `events` stored as version 3
+/// stored them.
+async fn version_3_file(file: &TestFile, stats: &[Record], events: &[Record]) {
     std::fs::create_dir_all(file.path().parent().expect("a folder")).expect("folder made");
     let options = SqliteConnectOptions::new()
         .filename(file.path())
@@ -50,7 +53,68 @@ async fn version_3_file(file: &TestFile, stats: &[Record]) {
         .await
         .expect("version 3 row stored");
     }
+    for event in events {
+        sqlx::query(
+            "INSERT INTO events (id, type, timestamp, room_sid, room_name, participant_sid,
+                 participant_identity, track_id, egress_id, ingress_id, node_id, expire_at, data)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(&event.id)
+        .bind(&event.type_name)
+        .bind(event.timestamp_ms)
+        .bind(&event.room_sid)
+        .bind(&event.room_name)
+        .bind(&event.participant_sid)
+        .bind(&event.participant_identity)
+        .bind(&event.track_id)
+        .bind(&event.egress_id)
+        .bind(&event.ingress_id)
+        .bind(&event.node_id)
+        .bind(event.expire_at_ms)
+        .bind(&event.document_json)
+        .execute(&mut connection)
+        .await
+        .expect("version 3 event stored");
+    }
     connection.close().await.expect("closed");
+}
+
+/// The connections as stored.
+async fn stored_connections(connection: &mut SqliteConnection) -> ConnectionChanges {
+    type Row = (
+        String,
+        String,
+        String,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        String,
+        String,
+        String,
+        i64,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT room_sid, participant_sid, identity, joined_at, active_at, closed_at, sdk, os,
+             browser, expire_at FROM participant_connections",
+    )
+    .fetch_all(connection)
+    .await
+    .expect("connections read");
+    rows.into_iter()
+        .map(|row| {
+            let change = ConnectionChange {
+                identity: row.2,
+                joined_ms: row.3,
+                active_ms: row.4,
+                closed_ms: row.5,
+                sdk: row.6,
+                os: row.7,
+                browser: row.8,
+                expire_at_ms: row.9,
+            };
+            ((row.0, row.1), change)
+        })
+        .collect()
 }
 
 /// `id` and the sums' columns of a stored stat, in table order.
@@ -124,7 +188,8 @@ async fn stored_rollups(connection: &mut SqliteConnection) -> TrafficRollups {
 async fn a_version_3_file_gets_the_sums_and_rollups_the_write_path_gives() {
     let file = TestFile::new();
     let stats = stats_before_sums();
-    version_3_file(&file, &stats).await;
+    let events = events_before_connections();
+    version_3_file(&file, &stats, &events).await;
 
     let sink = file.sink();
     sink.initialize().await.expect("migration 4 applies");
@@ -139,13 +204,25 @@ async fn a_version_3_file_gets_the_sums_and_rollups_the_write_path_gives() {
     assert_eq!(expected_rollups.hours.len(), 2, "and hours");
     assert_eq!(stored_rollups(&mut connection).await, expected_rollups);
 
-    let batch = Batch::new(stats.iter().cloned().map(Arc::new).collect());
-    sink.send_batch(&batch)
+    let expected_connections = connection_changes(&events);
+    assert_eq!(expected_connections.len(), 2, "alice's and bob's");
+    assert_eq!(
+        stored_connections(&mut connection).await,
+        expected_connections
+    );
+
+    let records = stats.iter().chain(&events).cloned().map(Arc::new).collect();
+    sink.send_batch(&Batch::new(records))
         .await
-        .expect("re-sent stats written");
+        .expect("re-sent records written");
     assert_eq!(
         stored_rollups(&mut connection).await,
         expected_rollups,
         "re-sent stats add nothing"
+    );
+    assert_eq!(
+        stored_connections(&mut connection).await,
+        expected_connections,
+        "re-sent events change no connection"
     );
 }

@@ -44,6 +44,7 @@ async fn concurrent_initialize_applies_each_migration_once() {
             "fixer_lease",
             "hourly_traffic",
             "last_alive",
+            "participant_connections",
             "room_traffic",
             "schema_migrations",
             "stats"

@@ -1,13 +1,15 @@
-//! A database of schema version 3 holding stats (their sums only in the documents) is
-//! migrated at start: each stat gets the sums the write path would have given it, and the
-//! room and hourly rollups hold what the write path would have added up; writing the same
-//! stats again then adds nothing.
+//! A database of schema version 3 holding stats (their sums only in the documents) and
+//! participant events is migrated at start: each stat gets the sums the write path would
+//! have given it, the room and hourly rollups hold what the write path would have added
+//! up, and each connection has the row the write path would have merged; writing the same
+//! records again then changes nothing.
 
 use std::collections::BTreeMap;
 
 use analytics_core::{stat_traffic::StatTraffic, Record, Sink};
 use sink_sql::{
-    migration_fixture::stats_before_sums,
+    connection_rollup::{connection_changes, ConnectionChange, ConnectionChanges},
+    migration_fixture::{events_before_connections, stats_before_sums},
     rollups::{HourTraffic, RoomTraffic, TrafficRollups},
 };
 
@@ -39,6 +41,75 @@ async fn insert_version_3(schema: &TestSchema, stat: &Record) {
     .execute(&schema.admin)
     .await
     .expect("version 3 row stored");
+}
+
+/// Stores `event` as version 3 did.
+async fn insert_version_3_event(schema: &TestSchema, event: &Record) {
+    sqlx::query(schema.sql(
+        "INSERT INTO {schema}.events (id, type, timestamp, room_sid, room_name, participant_sid,
+             participant_identity, track_id, egress_id, ingress_id, node_id, expire_at, data)
+         VALUES ($1, $2, 'epoch'::timestamptz + $3 * interval '1 millisecond', $4, $5, $6, $7,
+             $8, $9, $10, $11, 'epoch'::timestamptz + $12 * interval '1 millisecond',
+             $13::jsonb)",
+    ))
+    .bind(&event.id)
+    .bind(&event.type_name)
+    .bind(event.timestamp_ms)
+    .bind(&event.room_sid)
+    .bind(&event.room_name)
+    .bind(&event.participant_sid)
+    .bind(&event.participant_identity)
+    .bind(&event.track_id)
+    .bind(&event.egress_id)
+    .bind(&event.ingress_id)
+    .bind(&event.node_id)
+    .bind(event.expire_at_ms)
+    .bind(&event.document_json)
+    .execute(&schema.admin)
+    .await
+    .expect("version 3 event stored");
+}
+
+/// The connections as stored.
+async fn stored_connections(schema: &TestSchema) -> ConnectionChanges {
+    type Row = (
+        String,
+        String,
+        String,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        String,
+        String,
+        String,
+        i64,
+    );
+    let rows: Vec<Row> = sqlx::query_as(schema.sql(
+        "SELECT room_sid, participant_sid, identity,
+             (extract(epoch FROM joined_at) * 1000)::int8,
+             (extract(epoch FROM active_at) * 1000)::int8,
+             (extract(epoch FROM closed_at) * 1000)::int8, sdk, os, browser,
+             (extract(epoch FROM expire_at) * 1000)::int8
+         FROM {schema}.participant_connections",
+    ))
+    .fetch_all(&schema.admin)
+    .await
+    .expect("connections read");
+    rows.into_iter()
+        .map(|row| {
+            let change = ConnectionChange {
+                identity: row.2,
+                joined_ms: row.3,
+                active_ms: row.4,
+                closed_ms: row.5,
+                sdk: row.6,
+                os: row.7,
+                browser: row.8,
+                expire_at_ms: row.9,
+            };
+            ((row.0, row.1), change)
+        })
+        .collect()
 }
 
 /// `id` and the sums' columns of a stored stat, in table order.
@@ -122,6 +193,10 @@ async fn a_version_3_database_gets_the_sums_and_rollups_the_write_path_gives() {
     for stat in &stats {
         insert_version_3(&schema, stat).await;
     }
+    let events = events_before_connections();
+    for event in &events {
+        insert_version_3_event(&schema, event).await;
+    }
 
     let sink = schema.sink();
     sink.initialize().await.expect("migration 4 applies");
@@ -135,13 +210,23 @@ async fn a_version_3_database_gets_the_sums_and_rollups_the_write_path_gives() {
     assert_eq!(expected_rollups.hours.len(), 2, "and hours");
     assert_eq!(stored_rollups(&schema).await, expected_rollups);
 
-    sink.send_batch(&batch_of(&stats))
+    let expected_connections = connection_changes(&events);
+    assert_eq!(expected_connections.len(), 2, "alice's and bob's");
+    assert_eq!(stored_connections(&schema).await, expected_connections);
+
+    let records: Vec<Record> = stats.iter().chain(&events).cloned().collect();
+    sink.send_batch(&batch_of(&records))
         .await
-        .expect("re-sent stats written");
+        .expect("re-sent records written");
     assert_eq!(
         stored_rollups(&schema).await,
         expected_rollups,
         "re-sent stats add nothing"
+    );
+    assert_eq!(
+        stored_connections(&schema).await,
+        expected_connections,
+        "re-sent events change no connection"
     );
     schema.drop().await;
 }

@@ -4,13 +4,23 @@
 //! must equal what the write path computes ([`analytics_core::stat_traffic::StatTraffic::of`],
 //! [`crate::rollups::TrafficRollups`], [`crate::connection_rollup::connection_changes`]).
 
-use std::time::{Duration, UNIX_EPOCH};
+use std::{
+    collections::BTreeMap,
+    time::{Duration, UNIX_EPOCH},
+};
 
 use analytics_core::{
     livekit_protocol::{
         AnalyticsEventType as T, AnalyticsStat, AnalyticsStream, ClientInfo, StreamType,
     },
-    samples, Record,
+    samples,
+    stat_traffic::StatTraffic,
+    Record,
+};
+
+use crate::{
+    connection_rollup::{ConnectionChange, ConnectionChanges},
+    rollups::{HourTraffic, RoomTraffic, TrafficRollups},
 };
 
 /// When the fixture's stats were taken: a whole UTC hour, 2026-11-01T10:00Z.
@@ -85,4 +95,94 @@ pub fn events_before_connections() -> Vec<Record> {
             Record::from_event(event, Duration::from_secs(86_400), at).expect("converts")
         })
         .collect()
+}
+
+/// A stored connection row: `room_sid, participant_sid, identity, joined_ms, active_ms,
+/// closed_ms, sdk, os, browser, expire_at_ms`.
+pub type ConnectionRow = (
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    String,
+    String,
+    String,
+    i64,
+);
+
+/// Stored connection rows as the write path's changes, to compare.
+pub fn connections_of(rows: Vec<ConnectionRow>) -> ConnectionChanges {
+    rows.into_iter()
+        .map(|row| {
+            let change = ConnectionChange {
+                identity: row.2,
+                joined_ms: row.3,
+                active_ms: row.4,
+                closed_ms: row.5,
+                sdk: row.6,
+                os: row.7,
+                browser: row.8,
+                expire_at_ms: row.9,
+            };
+            ((row.0, row.1), change)
+        })
+        .collect()
+}
+
+/// A stored stat's `id` and sums, in table order.
+pub type SumsRow = (String, i64, i64, i64, i64, i64, f64, i64, f64, i64);
+
+/// Stored sums by stat id, to compare with [`Record::stat_traffic`].
+pub fn sums_of(rows: Vec<SumsRow>) -> BTreeMap<String, StatTraffic> {
+    rows.into_iter()
+        .map(|row| {
+            let sums = StatTraffic {
+                bytes: row.1,
+                packets: row.2,
+                packets_lost: row.3,
+                frames: row.4,
+                jitter_count: row.5,
+                jitter_sum: row.6,
+                rtt_count: row.7,
+                rtt_sum: row.8,
+                covered_ms: row.9,
+            };
+            (row.0, sums)
+        })
+        .collect()
+}
+
+/// A stored room rollup row: `room_sid, kind, bytes, last_stat_ms, expire_at_ms`.
+pub type RoomRow = (String, String, i64, i64, i64);
+
+/// A stored hourly rollup row: `hour_ms, kind, bytes, expire_at_ms`.
+pub type HourRow = (i64, String, i64, i64);
+
+/// Stored rollup rows as the write path's sums, to compare.
+pub fn rollups_of(rooms: Vec<RoomRow>, hours: Vec<HourRow>) -> TrafficRollups {
+    TrafficRollups {
+        rooms: rooms
+            .into_iter()
+            .map(|(room, kind, bytes, last_stat_ms, expire_at_ms)| {
+                let traffic = RoomTraffic {
+                    bytes,
+                    last_stat_ms,
+                    expire_at_ms,
+                };
+                ((room, kind), traffic)
+            })
+            .collect(),
+        hours: hours
+            .into_iter()
+            .map(|(hour, kind, bytes, expire_at_ms)| {
+                let traffic = HourTraffic {
+                    bytes,
+                    expire_at_ms,
+                };
+                ((hour, kind), traffic)
+            })
+            .collect(),
+    }
 }

@@ -8,9 +8,12 @@ use std::{collections::BTreeMap, sync::Arc};
 
 use analytics_core::{stat_traffic::StatTraffic, Batch, Record, Sink};
 use sink_sql::{
-    connection_rollup::{connection_changes, ConnectionChange, ConnectionChanges},
-    migration_fixture::{events_before_connections, stats_before_sums},
-    rollups::{HourTraffic, RoomTraffic, TrafficRollups},
+    connection_rollup::{connection_changes, ConnectionChanges},
+    migration_fixture::{
+        connections_of, events_before_connections, rollups_of, stats_before_sums, sums_of,
+        ConnectionRow, HourRow, RoomRow, SumsRow,
+    },
+    rollups::TrafficRollups,
 };
 use sink_sqlite::testkit::{schema_at_version, TestFile};
 use sqlx::{sqlite::SqliteConnectOptions, Connection, SqliteConnection};
@@ -81,44 +84,15 @@ async fn version_3_file(file: &TestFile, stats: &[Record], events: &[Record]) {
 
 /// The connections as stored.
 async fn stored_connections(connection: &mut SqliteConnection) -> ConnectionChanges {
-    type Row = (
-        String,
-        String,
-        String,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-        String,
-        String,
-        String,
-        i64,
-    );
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<ConnectionRow> = sqlx::query_as(
         "SELECT room_sid, participant_sid, identity, joined_at, active_at, closed_at, sdk, os,
              browser, expire_at FROM participant_connections",
     )
     .fetch_all(connection)
     .await
     .expect("connections read");
-    rows.into_iter()
-        .map(|row| {
-            let change = ConnectionChange {
-                identity: row.2,
-                joined_ms: row.3,
-                active_ms: row.4,
-                closed_ms: row.5,
-                sdk: row.6,
-                os: row.7,
-                browser: row.8,
-                expire_at_ms: row.9,
-            };
-            ((row.0, row.1), change)
-        })
-        .collect()
+    connections_of(rows)
 }
-
-/// `id` and the sums' columns of a stored stat, in table order.
-type SumsRow = (String, i64, i64, i64, i64, i64, f64, i64, f64, i64);
 
 /// Each stat's sums as stored, by id.
 async fn stored_sums(connection: &mut SqliteConnection) -> BTreeMap<String, StatTraffic> {
@@ -129,59 +103,22 @@ async fn stored_sums(connection: &mut SqliteConnection) -> BTreeMap<String, Stat
     .fetch_all(connection)
     .await
     .expect("sums read");
-    rows.into_iter()
-        .map(|row| {
-            let sums = StatTraffic {
-                bytes: row.1,
-                packets: row.2,
-                packets_lost: row.3,
-                frames: row.4,
-                jitter_count: row.5,
-                jitter_sum: row.6,
-                rtt_count: row.7,
-                rtt_sum: row.8,
-                covered_ms: row.9,
-            };
-            (row.0, sums)
-        })
-        .collect()
+    sums_of(rows)
 }
 
 /// The rollups as stored.
 async fn stored_rollups(connection: &mut SqliteConnection) -> TrafficRollups {
-    let rooms: Vec<(String, String, i64, i64, i64)> =
+    let rooms: Vec<RoomRow> =
         sqlx::query_as("SELECT room_sid, kind, bytes, last_stat, expire_at FROM room_traffic")
             .fetch_all(&mut *connection)
             .await
             .expect("room rollup read");
-    let hours: Vec<(i64, String, i64, i64)> =
+    let hours: Vec<HourRow> =
         sqlx::query_as("SELECT hour, kind, bytes, expire_at FROM hourly_traffic")
             .fetch_all(&mut *connection)
             .await
             .expect("hourly rollup read");
-    TrafficRollups {
-        rooms: rooms
-            .into_iter()
-            .map(|(room, kind, bytes, last_stat_ms, expire_at_ms)| {
-                let traffic = RoomTraffic {
-                    bytes,
-                    last_stat_ms,
-                    expire_at_ms,
-                };
-                ((room, kind), traffic)
-            })
-            .collect(),
-        hours: hours
-            .into_iter()
-            .map(|(hour, kind, bytes, expire_at_ms)| {
-                let traffic = HourTraffic {
-                    bytes,
-                    expire_at_ms,
-                };
-                ((hour, kind), traffic)
-            })
-            .collect(),
-    }
+    rollups_of(rooms, hours)
 }
 
 #[tokio::test]

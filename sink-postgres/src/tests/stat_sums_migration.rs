@@ -8,9 +8,12 @@ use std::collections::BTreeMap;
 
 use analytics_core::{stat_traffic::StatTraffic, Record, Sink};
 use sink_sql::{
-    connection_rollup::{connection_changes, ConnectionChange, ConnectionChanges},
-    migration_fixture::{events_before_connections, stats_before_sums},
-    rollups::{HourTraffic, RoomTraffic, TrafficRollups},
+    connection_rollup::{connection_changes, ConnectionChanges},
+    migration_fixture::{
+        connections_of, events_before_connections, rollups_of, stats_before_sums, sums_of,
+        ConnectionRow, HourRow, RoomRow, SumsRow,
+    },
+    rollups::TrafficRollups,
 };
 
 use super::support::{batch_of, schema_at_version, TestSchema};
@@ -72,19 +75,7 @@ async fn insert_version_3_event(schema: &TestSchema, event: &Record) {
 
 /// The connections as stored.
 async fn stored_connections(schema: &TestSchema) -> ConnectionChanges {
-    type Row = (
-        String,
-        String,
-        String,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-        String,
-        String,
-        String,
-        i64,
-    );
-    let rows: Vec<Row> = sqlx::query_as(schema.sql(
+    let rows: Vec<ConnectionRow> = sqlx::query_as(schema.sql(
         "SELECT room_sid, participant_sid, identity,
              (extract(epoch FROM joined_at) * 1000)::int8,
              (extract(epoch FROM active_at) * 1000)::int8,
@@ -95,92 +86,38 @@ async fn stored_connections(schema: &TestSchema) -> ConnectionChanges {
     .fetch_all(&schema.admin)
     .await
     .expect("connections read");
-    rows.into_iter()
-        .map(|row| {
-            let change = ConnectionChange {
-                identity: row.2,
-                joined_ms: row.3,
-                active_ms: row.4,
-                closed_ms: row.5,
-                sdk: row.6,
-                os: row.7,
-                browser: row.8,
-                expire_at_ms: row.9,
-            };
-            ((row.0, row.1), change)
-        })
-        .collect()
+    connections_of(rows)
 }
-
-/// `id` and the sums' columns of a stored stat, in table order.
-type SumsRow = (String, i64, i64, i64, i64, i64, f32, i64, f32, i64);
 
 /// Each stat's sums as stored, by id.
 async fn stored_sums(schema: &TestSchema) -> BTreeMap<String, StatTraffic> {
     let rows: Vec<SumsRow> = sqlx::query_as(schema.sql(
-        "SELECT id, bytes, packets, packets_lost, frames, jitter_count, jitter_sum,
-                 rtt_count, rtt_sum, covered_ms FROM {schema}.stats",
+        "SELECT id, bytes, packets, packets_lost, frames, jitter_count, jitter_sum::float8,
+             rtt_count, rtt_sum::float8, covered_ms FROM {schema}.stats",
     ))
     .fetch_all(&schema.admin)
     .await
     .expect("sums read");
-    rows.into_iter()
-        .map(|row| {
-            let sums = StatTraffic {
-                bytes: row.1,
-                packets: row.2,
-                packets_lost: row.3,
-                frames: row.4,
-                jitter_count: row.5,
-                jitter_sum: f64::from(row.6),
-                rtt_count: row.7,
-                rtt_sum: f64::from(row.8),
-                covered_ms: row.9,
-            };
-            (row.0, sums)
-        })
-        .collect()
+    sums_of(rows)
 }
 
 /// The rollups as stored.
 async fn stored_rollups(schema: &TestSchema) -> TrafficRollups {
-    let rooms: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(schema.sql(
+    let rooms: Vec<RoomRow> = sqlx::query_as(schema.sql(
         "SELECT room_sid, kind, bytes, (extract(epoch FROM last_stat) * 1000)::int8,
              (extract(epoch FROM expire_at) * 1000)::int8 FROM {schema}.room_traffic",
     ))
     .fetch_all(&schema.admin)
     .await
     .expect("room rollup read");
-    let hours: Vec<(i64, String, i64, i64)> = sqlx::query_as(schema.sql(
+    let hours: Vec<HourRow> = sqlx::query_as(schema.sql(
         "SELECT (extract(epoch FROM hour) * 1000)::int8, kind, bytes,
              (extract(epoch FROM expire_at) * 1000)::int8 FROM {schema}.hourly_traffic",
     ))
     .fetch_all(&schema.admin)
     .await
     .expect("hourly rollup read");
-    TrafficRollups {
-        rooms: rooms
-            .into_iter()
-            .map(|(room, kind, bytes, last_stat_ms, expire_at_ms)| {
-                let traffic = RoomTraffic {
-                    bytes,
-                    last_stat_ms,
-                    expire_at_ms,
-                };
-                ((room, kind), traffic)
-            })
-            .collect(),
-        hours: hours
-            .into_iter()
-            .map(|(hour, kind, bytes, expire_at_ms)| {
-                let traffic = HourTraffic {
-                    bytes,
-                    expire_at_ms,
-                };
-                ((hour, kind), traffic)
-            })
-            .collect(),
-    }
+    rollups_of(rooms, hours)
 }
 
 #[tokio::test]

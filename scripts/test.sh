@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: starts (installing where needed) the real
-# PostgreSQL, Redis (plain and a 3-master cluster) and MongoDB-compatible servers the tests
-# need, installs the browser-test tools (Chromium, Node.js, playwright-core, and the
-# browser collector's dev dependencies in clients/js), then checks formatting and lints,
-# runs the collector's Vitest suite (which also checks that the committed
-# clients/js/dist is a fresh build), builds each sink feature alone, and runs every
-# test of the workspace (the fuzz targets' kept seeds included: fuzz_seeds.rs; longer
-# fuzzing is its own job, scripts/fuzz.sh). `.ci/run` calls exactly this.
+# PostgreSQL, Redis (plain and a 3-master cluster), MongoDB-compatible and NATS JetStream
+# (a 3-node cluster) servers the tests need, installs the browser-test tools (Chromium,
+# Node.js, playwright-core, and the browser collector's dev dependencies in clients/js),
+# then checks formatting and lints, runs the collector's Vitest suite (which also checks
+# that the committed clients/js/dist is a fresh build), builds each sink feature alone,
+# and runs every test of the workspace (the fuzz targets' kept seeds included:
+# fuzz_seeds.rs; longer fuzzing is its own job, scripts/fuzz.sh). `.ci/run` calls exactly
+# this.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p .test-servers
@@ -15,6 +16,7 @@ echo "== test servers"
 source scripts/servers/postgres.sh
 source scripts/servers/redis.sh
 source scripts/servers/mongo.sh
+source scripts/servers/nats.sh
 source scripts/browser.sh
 
 echo "== formatting and lints"

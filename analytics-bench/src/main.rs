@@ -2,11 +2,14 @@
 //! bulk insert from its own driver (the baseline), how fast livekit-analytics stores the
 //! same records pushed over gRPC (the pipeline), the ingest ceiling with a sink that
 //! discards, and the memory a queued record costs while its sink is unreachable;
-//! `analytics-bench read` times the read API on a query sink holding a project's 28 days.
+//! `analytics-bench read` times the read API on a query sink holding a project's 28 days;
+//! `analytics-bench nats` measures the NATS JetStream buffer (records/s with one and two
+//! writers, publish-acknowledgement latency).
 
 mod dataset;
 mod dump;
 mod measure;
+mod nats;
 mod options;
 mod push;
 mod read;
@@ -29,6 +32,16 @@ async fn main() -> ExitCode {
     let options = Options::parse();
     if let Some(Command::Read(read)) = &options.command {
         return match read::run(read).await {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let Some(Command::Nats(nats)) = &options.command {
+        return match nats::run(nats).await {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::FAILURE,
             Err(message) => {

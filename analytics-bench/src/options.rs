@@ -31,6 +31,9 @@ pub struct Options {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Read(ReadOptions),
+    /// Records/s through a NATS JetStream stream into each sink with one and two writer
+    /// instances, and the publish acknowledgement's latency.
+    Nats(crate::nats::options::NatsOptions),
 }
 
 /// What one run measures.

@@ -56,6 +56,16 @@ pub fn release_binary(build: bool) -> Result<PathBuf, String> {
     Ok(binary)
 }
 
+/// How one of several processes of a run is set up.
+pub struct Instance<'a> {
+    /// Names its config and log files.
+    pub name: &'a str,
+    /// `openvidu.analytics.role`.
+    pub role: &'a str,
+    /// `buffer.nats` as a YAML flow mapping.
+    pub nats: Option<&'a str>,
+}
+
 /// A running service.
 pub struct Service {
     child: Child,
@@ -74,17 +84,48 @@ impl Service {
         sink_settings: &str,
         max_records: usize,
     ) -> Result<Service, String> {
+        let instance = Instance {
+            name: sink_name,
+            role: "all",
+            nats: None,
+        };
+        Service::start_instance(
+            binary,
+            dir,
+            &instance,
+            sink_name,
+            sink_settings,
+            max_records,
+        )
+        .await
+    }
+
+    /// As [`Service::start`], with its config and log named after `instance`, its role,
+    /// and its NATS buffer (`buffer.nats`, a YAML flow mapping) when it has one.
+    pub async fn start_instance(
+        binary: &Path,
+        dir: &Path,
+        instance: &Instance<'_>,
+        sink_name: &str,
+        sink_settings: &str,
+        max_records: usize,
+    ) -> Result<Service, String> {
+        let nats = instance
+            .nats
+            .map(|nats| format!(", nats: {nats}"))
+            .unwrap_or_default();
+        let role = instance.role;
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .map(|address| address.port())
             .map_err(|error| format!("no free loopback port: {error}"))?;
         let config = format!(
-            "keys:\n  {API_KEY}: {API_SECRET}\nopenvidu:\n  analytics:\n    enabled: true\n    interval: 100ms\n    expiration: 1h\n    listen: 127.0.0.1:{port}\n    buffer: {{ max_records: {max_records}, max_bytes: 8589934592, when_full: block }}\n    sinks:\n      \"{sink_name}\": {sink_settings}\n"
+            "keys:\n  {API_KEY}: {API_SECRET}\nopenvidu:\n  analytics:\n    enabled: true\n    interval: 100ms\n    expiration: 1h\n    listen: 127.0.0.1:{port}\n    role: {role}\n    buffer: {{ max_records: {max_records}, max_bytes: 8589934592, when_full: block{nats} }}\n    sinks:\n      \"{sink_name}\": {sink_settings}\n"
         );
-        let config_path = dir.join(format!("{sink_name}.yaml"));
+        let config_path = dir.join(format!("{}.yaml", instance.name));
         std::fs::write(&config_path, config)
             .map_err(|error| format!("cannot write the config: {error}"))?;
-        let log = dir.join(format!("{sink_name}.log"));
+        let log = dir.join(format!("{}.log", instance.name));
         let log_file = std::fs::File::create(&log)
             .map_err(|error| format!("cannot create the log: {error}"))?;
         let child = Command::new(binary)

@@ -17,6 +17,9 @@ pub enum Error {
     NoKeys,
     #[error("cannot open the disk buffer: {0}")]
     OpenDiskBuffer(#[source] io::Error),
+    /// The NATS buffer (`buffer.nats`) cannot start, or is not compiled in.
+    #[error("{0}")]
+    SharedBuffer(String),
     #[error("cannot listen on {address}: {source}")]
     Listen {
         address: SocketAddr,

@@ -23,4 +23,5 @@ pub mod recorder_service;
 pub mod replay;
 pub mod server;
 pub mod service;
+pub mod shared_buffer;
 pub mod simulate;

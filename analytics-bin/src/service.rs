@@ -25,6 +25,7 @@ use crate::{
         listener::{self, max_connections_within_file_limit, ConnectionLimits},
         router_with_node_states,
     },
+    shared_buffer::SharedBuffer,
 };
 
 /// How long open connections (long-lived gRPC streams included) get to finish after a
@@ -43,12 +44,14 @@ pub async fn run(source: ConfigSource) -> Result<ExitCode> {
         return Err(Error::NoKeys);
     }
     let (pipeline, names) = open_pipeline(&config)?;
+    let shared_buffer = SharedBuffer::start(&config, &pipeline).await?;
     let keys = Arc::new(ApiKeys::new(&config.keys));
     let query_sink = choose_query_sink(&pipeline, &analytics)?;
     let read_api = ReadApi::new(keys.clone(), &analytics.api, query_sink.clone());
     let state = AppState {
         pipeline: pipeline.clone(),
         keys,
+        role: analytics.role,
     };
     let client_stats = ClientStatsApi::new(state.clone(), &analytics.api, query_sink);
     let listener = TcpListener::bind(analytics.listen)
@@ -62,6 +65,8 @@ pub async fn run(source: ConfigSource) -> Result<ExitCode> {
         sinks = ?names,
         compiled_in = ?compiled_sink_kinds(),
         interval = ?analytics.interval,
+        role = analytics.role.as_str(),
+        buffer = pipeline.shared_log().map_or_else(|| "local".to_owned(), |log| log.describe()),
         "livekit-analytics started"
     );
     let node_states = Arc::new(NodeRoomStates::default());
@@ -86,6 +91,7 @@ pub async fn run(source: ConfigSource) -> Result<ExitCode> {
     }
     serve_until_signal(listener, app, &analytics).await?;
     fixer.stop().await;
+    shared_buffer.shutdown(analytics.shutdown_timeout).await;
     Ok(exit_code(&pipeline.shutdown().await))
 }
 

@@ -24,6 +24,7 @@ pub mod registry;
 #[cfg(any(test, feature = "testkit"))]
 pub mod samples;
 pub mod sender;
+pub mod shared_log;
 pub mod sink;
 mod sink_error;
 pub mod stat_traffic;
@@ -39,6 +40,7 @@ pub use pipeline::{Admission, Pipeline, PipelineSummary};
 pub use record::{ActiveChange, Batch, Entity, Record, RecordKind};
 pub use registry::{SinkContext, SinkFactory};
 pub use sender::AnalyticsSender;
+pub use shared_log::{SharedLog, SharedLogRefusal};
 pub use sink::{RetryClass, Sink, SinkError};
 
 /// The sample session's records, for the crate's own tests.

@@ -2,7 +2,7 @@
 //! admitted into every sink's queue or, in `block` mode, into none.
 
 use std::{
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, OnceLock},
     time::Duration,
 };
 
@@ -17,6 +17,7 @@ use crate::{
     registry::NamedSink,
     sender::{queue::RecordQueue, sink_queue::SinkQueue},
     sender::{AnalyticsSender, SenderReport, SenderSettings},
+    shared_log::{SharedLog, SharedLogRefusal},
 };
 
 /// The answer to an ingest request.
@@ -33,6 +34,10 @@ pub enum Admission {
     /// Refused because the disk buffer could not be written for another reason: nothing
     /// of the request was kept. The caller answers and counts it (`disk_buffer_error`).
     DiskError,
+    /// Refused because the shared log (`buffer.nats`) is full or did not acknowledge: some
+    /// records may be stored there already (a retry stores them once). Counted here
+    /// (`rejected_total{reason="shared_log_full" | "shared_log_unavailable"}`).
+    SharedLog(SharedLogRefusal),
 }
 
 /// Whether `error` says the file system is full or the user's quota used up (ENOSPC,
@@ -80,6 +85,8 @@ pub struct Pipeline {
     expiration: Duration,
     shutdown_timeout: Duration,
     metrics: Arc<Metrics>,
+    /// With `buffer.nats`: where admitted records go instead of the local queues.
+    shared_log: OnceLock<Arc<dyn SharedLog>>,
     shutdown: CancellationToken,
     deadline: watch::Sender<Option<Instant>>,
     tasks: Mutex<Vec<JoinHandle<SenderReport>>>,
@@ -173,6 +180,7 @@ impl Pipeline {
             expiration: config.expiration,
             shutdown_timeout: config.shutdown_timeout,
             metrics,
+            shared_log: OnceLock::new(),
             shutdown,
             deadline,
             tasks: Mutex::new(tasks),
@@ -209,6 +217,51 @@ impl Pipeline {
             .iter()
             .filter_map(|s| s.problem().map(|problem| (s.name().to_owned(), problem)))
             .collect()
+    }
+
+    /// Sends every later admission to `log` instead of the local queues (the senders then
+    /// only initialise, expire and serve their sinks; the log's writers write them).
+    /// Returns false when a shared log was attached already.
+    pub fn attach_shared_log(&self, log: Arc<dyn SharedLog>) -> bool {
+        self.shared_log.set(log).is_ok()
+    }
+
+    /// The shared log, when one is attached.
+    pub fn shared_log(&self) -> Option<&Arc<dyn SharedLog>> {
+        self.shared_log.get()
+    }
+
+    /// Admits records from `source`: published to the shared log when one is attached
+    /// (answering once it acknowledged them), else as [`Pipeline::admit`].
+    pub async fn admit_async(&self, records: Vec<Record>, source: &str) -> Admission {
+        let Some(log) = self.shared_log.get() else {
+            return self.admit(records, source);
+        };
+        if records.is_empty() {
+            return Admission::Accepted;
+        }
+        if let Err(refusal) = log.publish(&records).await {
+            let reason = match refusal {
+                SharedLogRefusal::Full(_) => "shared_log_full",
+                SharedLogRefusal::Unavailable(_) => "shared_log_unavailable",
+            };
+            self.metrics.rejected(source, reason);
+            return Admission::SharedLog(refusal);
+        }
+        let events = records
+            .iter()
+            .filter(|r| r.kind == RecordKind::Event)
+            .count() as u64;
+        let stats = records.len() as u64 - events;
+        if events > 0 {
+            self.metrics
+                .ingested(source, RecordKind::Event.as_str(), events);
+        }
+        if stats > 0 {
+            self.metrics
+                .ingested(source, RecordKind::Stat.as_str(), stats);
+        }
+        Admission::Accepted
     }
 
     /// Queues records from `source` (`webhook`, `grpc`, `json`) in every sink.

@@ -81,7 +81,7 @@ impl ClientStatsApi {
             participant_sid,
         };
         let records = self.records(&body, &owner, &participant)?;
-        let accepted = admit_records(&self.ingest, SOURCE, records)?;
+        let accepted = admit_records(&self.ingest, SOURCE, records).await?;
         let metrics = self.ingest.pipeline.metrics();
         metrics.client_stats_accepted(accepted as u64);
         if let Some(dropped) = body.dropped.filter(|dropped| *dropped >= 1.0) {

@@ -5,6 +5,7 @@
 //! `disk_full`, not 507: it passes once space is freed, and LiveKit (like any HTTP client)
 //! retries a 503 while a 507 reads as final.
 
+use analytics_core::SharedLogRefusal;
 use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
@@ -82,6 +83,33 @@ impl ApiError {
             message:
                 "the disk buffer (buffer.dir) cannot be written; nothing was stored; retry later"
                     .into(),
+        }
+    }
+}
+
+impl ApiError {
+    /// The shared NATS stream did not take the records (some may be stored: the retry
+    /// stores them once).
+    pub fn shared_log(source: &'static str, refusal: &SharedLogRefusal) -> ApiError {
+        let reason = match refusal {
+            SharedLogRefusal::Full(_) => RefusalReason::SharedLogFull,
+            SharedLogRefusal::Unavailable(_) => RefusalReason::SharedLogUnavailable,
+        };
+        ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            source,
+            reason,
+            message: format!("{refusal}; retry later"),
+        }
+    }
+
+    /// This instance only writes (`role: writer`): send records to an ingest instance.
+    pub fn writer_only(source: &'static str) -> ApiError {
+        ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            source,
+            reason: RefusalReason::WriterOnly,
+            message: "this instance only writes (openvidu.analytics.role: writer); send records to an ingest instance".into(),
         }
     }
 }

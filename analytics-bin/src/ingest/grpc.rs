@@ -104,8 +104,13 @@ impl AnalyticsRecorder {
         to_status(&self.state.refuse(error))
     }
 
-    fn admit(&self, events: Vec<AnalyticsEvent>, stats: Vec<AnalyticsStat>) -> Result<(), Status> {
+    async fn admit(
+        &self,
+        events: Vec<AnalyticsEvent>,
+        stats: Vec<AnalyticsStat>,
+    ) -> Result<(), Status> {
         admit(&self.state, SOURCE, events, stats)
+            .await
             .map(|_| ())
             .map_err(|error| self.refuse(error))
     }
@@ -124,7 +129,7 @@ impl AnalyticsRecorder {
         let mut converter = tokio::spawn(async move {
             while let Some(message) = receiver.recv().await {
                 let (events, stats) = split(message);
-                recorder.admit(events, stats)?;
+                recorder.admit(events, stats).await?;
             }
             Ok(())
         });

@@ -45,8 +45,9 @@ pub async fn receive_events(
 ) -> Result<Json<Value>, ApiError> {
     authenticate(&state, &headers)?;
     let body: EventsBody = decode(&body).map_err(|error| state.refuse(error))?;
-    let accepted =
-        admit(&state, SOURCE, body.events, Vec::new()).map_err(|error| state.refuse(error))?;
+    let accepted = admit(&state, SOURCE, body.events, Vec::new())
+        .await
+        .map_err(|error| state.refuse(error))?;
     Ok(Json(json!({ "accepted": accepted })))
 }
 
@@ -58,8 +59,9 @@ pub async fn receive_stats(
 ) -> Result<Json<Value>, ApiError> {
     authenticate(&state, &headers)?;
     let body: StatsBody = decode(&body).map_err(|error| state.refuse(error))?;
-    let accepted =
-        admit(&state, SOURCE, Vec::new(), body.stats).map_err(|error| state.refuse(error))?;
+    let accepted = admit(&state, SOURCE, Vec::new(), body.stats)
+        .await
+        .map_err(|error| state.refuse(error))?;
     Ok(Json(json!({ "accepted": accepted })))
 }
 

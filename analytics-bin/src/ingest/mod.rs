@@ -17,8 +17,9 @@ use livekit_protocol::{AnalyticsEvent, AnalyticsStat};
 
 pub use self::{api_error::ApiError, refusal_reason::RefusalReason, state::AppState};
 
-/// Converts events and stats into records and admits them into every sink's queue.
-pub fn admit(
+/// Converts events and stats into records and admits them into every sink's queue (or the
+/// shared stream).
+pub async fn admit(
     state: &AppState,
     source: &'static str,
     events: Vec<AnalyticsEvent>,
@@ -38,21 +39,26 @@ pub fn admit(
         .map_err(|error| {
             ApiError::bad_request(source, RefusalReason::Unconvertible, error.to_string())
         })?;
-    admit_records(state, source, records)
+    admit_records(state, source, records).await
 }
 
 /// Admits converted records into every sink's queue: their count, or the refusal of a full
-/// queue or disk buffer (nothing of them kept).
-pub fn admit_records(
+/// queue or disk buffer (nothing of them kept), or of the shared stream (some may be kept,
+/// to be stored once when re-sent).
+pub async fn admit_records(
     state: &AppState,
     source: &'static str,
     records: Vec<Record>,
 ) -> Result<usize, ApiError> {
+    if !state.role.ingests() {
+        return Err(ApiError::writer_only(source));
+    }
     let count = records.len();
-    match state.pipeline.admit(records, source) {
+    match state.pipeline.admit_async(records, source).await {
         Admission::Accepted => Ok(count),
         Admission::Full { sink } => Err(ApiError::queue_full(source, &sink)),
         Admission::DiskFull => Err(ApiError::disk_full(source)),
         Admission::DiskError => Err(ApiError::disk_buffer_error(source)),
+        Admission::SharedLog(refusal) => Err(ApiError::shared_log(source, &refusal)),
     }
 }

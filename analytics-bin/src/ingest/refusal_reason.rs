@@ -29,6 +29,13 @@ pub enum RefusalReason {
     DiskFull,
     /// The disk buffer cannot be written for another reason.
     DiskBufferError,
+    /// The shared NATS stream (`buffer.nats`) is at its `max_bytes`; counted by the pipeline.
+    SharedLogFull,
+    /// The shared NATS stream cannot be reached or did not acknowledge; counted by the
+    /// pipeline.
+    SharedLogUnavailable,
+    /// A writer-only instance (`role: writer`) accepts no records.
+    WriterOnly,
     /// A body over `max_body_bytes`.
     BodyTooLarge,
     /// A participant posting client stats faster than its rate limit allows.
@@ -64,6 +71,9 @@ impl RefusalReason {
             RefusalReason::QueueFull => "queue_full",
             RefusalReason::DiskFull => "disk_full",
             RefusalReason::DiskBufferError => "disk_buffer_error",
+            RefusalReason::SharedLogFull => "shared_log_full",
+            RefusalReason::SharedLogUnavailable => "shared_log_unavailable",
+            RefusalReason::WriterOnly => "writer_only",
             RefusalReason::BodyTooLarge => "body_too_large",
             RefusalReason::RateLimited => "rate_limited",
             RefusalReason::TooManyStats => "too_many_stats",
@@ -73,16 +83,22 @@ impl RefusalReason {
         }
     }
 
-    /// Whether the pipeline has counted the refusal already (a full queue is).
+    /// Whether the pipeline has counted the refusal already (a full queue and a refusing
+    /// shared log are).
     pub fn counted_by_pipeline(self) -> bool {
-        self == RefusalReason::QueueFull
+        matches!(
+            self,
+            RefusalReason::QueueFull
+                | RefusalReason::SharedLogFull
+                | RefusalReason::SharedLogUnavailable
+        )
     }
 
     /// Seconds a client should wait before retrying a 503 with this reason.
     pub fn retry_after(self) -> &'static str {
         match self {
             // Space comes back when an operator frees it or sinks catch up: not in a second.
-            RefusalReason::DiskFull => "5",
+            RefusalReason::DiskFull | RefusalReason::SharedLogFull => "5",
             _ => "1",
         }
     }

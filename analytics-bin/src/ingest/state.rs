@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use analytics_core::Pipeline;
+use analytics_core::{config::Role, Pipeline};
 
 use crate::{auth::ApiKeys, ingest::api_error::ApiError};
 
@@ -12,6 +12,8 @@ use crate::{auth::ApiKeys, ingest::api_error::ApiError};
 pub struct AppState {
     pub pipeline: Arc<Pipeline>,
     pub keys: Arc<ApiKeys>,
+    /// `openvidu.analytics.role`: a writer-only instance refuses records.
+    pub role: Role,
 }
 
 impl AppState {

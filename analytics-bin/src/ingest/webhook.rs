@@ -37,6 +37,8 @@ pub async fn receive_webhook(
         state.pipeline.metrics().ignored(SOURCE, "unknown_event");
         return Ok(StatusCode::OK);
     };
-    admit(&state, SOURCE, vec![event], Vec::new()).map_err(|error| state.refuse(error))?;
+    admit(&state, SOURCE, vec![event], Vec::new())
+        .await
+        .map_err(|error| state.refuse(error))?;
     Ok(StatusCode::OK)
 }

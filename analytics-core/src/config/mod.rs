@@ -7,6 +7,7 @@ mod dashboard;
 pub mod duration;
 mod http;
 mod mask;
+mod nats;
 mod sinks;
 #[cfg(test)]
 mod test_sinks;
@@ -22,6 +23,7 @@ pub use client_stats::ClientStatsConfig;
 pub use dashboard::DashboardConfig;
 pub use http::HttpConfig;
 pub use mask::{mask_secrets, mask_url, mask_url_secrets_in, url_secrets};
+pub use nats::{NatsBufferConfig, NatsTlsConfig, Role};
 pub use sinks::{SinkSpec, DEFAULT_BATCH_SIZE, DEFAULT_SQLITE_PATH};
 
 /// Why a configuration cannot be used.
@@ -102,6 +104,9 @@ pub struct AnalyticsConfig {
     /// Sink name → settings; `type` defaults to the name.
     pub sinks: BTreeMap<String, serde_norway::Mapping>,
     pub buffer: BufferConfig,
+    /// Which part of the work this instance does: `all` (default), `ingest` (accept and
+    /// publish to `buffer.nats`) or `writer` (consume `buffer.nats` and write the sinks).
+    pub role: Role,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
     /// Most records per write, for every sink without a `batch_size` of its own; a full
@@ -165,6 +170,7 @@ impl Default for AnalyticsConfig {
             livekit_url: None,
             sinks: BTreeMap::new(),
             buffer: BufferConfig::default(),
+            role: Role::All,
             max_body_bytes: 1024 * 1024,
             batch_size: None,
             shutdown_timeout: Duration::from_secs(10),
@@ -177,6 +183,25 @@ impl Default for AnalyticsConfig {
 }
 
 impl AnalyticsConfig {
+    /// What is wrong with `buffer` and `role` together, if anything.
+    fn buffer_problem(&self) -> Option<String> {
+        match &self.buffer.nats {
+            Some(nats) => {
+                if self.buffer.dir.is_some() {
+                    return Some(
+                        "openvidu.analytics.buffer: give `dir` (a local disk buffer) or `nats` (a shared JetStream stream), not both".into(),
+                    );
+                }
+                nats.problem()
+            }
+            None if self.role != Role::All => Some(format!(
+                "openvidu.analytics.role `{}` needs openvidu.analytics.buffer.nats: without a shared stream an ingest-only or writer-only instance would lose or never see records",
+                self.role.as_str()
+            )),
+            None => None,
+        }
+    }
+
     /// The effective fixer period: max(2*interval + 10s, fixer_interval).
     pub fn fixer_period(&self) -> Duration {
         (self.interval * 2 + Duration::from_secs(10)).max(self.fixer_interval)
@@ -201,6 +226,10 @@ pub struct BufferConfig {
     /// (faster; a power cut may lose the last period, a process crash still loses nothing).
     #[serde(with = "duration")]
     pub fsync_interval: Duration,
+    /// A NATS JetStream stream shared by every instance instead of a local buffer: ingest
+    /// answers only once JetStream has stored the records, writers consume it (one durable
+    /// consumer per sink). Excludes `dir`.
+    pub nats: Option<NatsBufferConfig>,
 }
 
 impl Default for BufferConfig {
@@ -211,6 +240,7 @@ impl Default for BufferConfig {
             when_full: WhenFull::Block,
             dir: None,
             fsync_interval: Duration::ZERO,
+            nats: None,
         }
     }
 }
@@ -281,6 +311,9 @@ impl LivekitConfig {
             return Err(ConfigError::Invalid(
                 "openvidu.analytics.buffer.max_bytes must be above 0".into(),
             ));
+        }
+        if let Some(problem) = analytics.buffer_problem() {
+            return Err(ConfigError::Invalid(problem));
         }
         if let Some(problem) = analytics.http.problem() {
             return Err(ConfigError::Invalid(problem.into()));

@@ -5,6 +5,7 @@
 mod backoff;
 #[cfg(test)]
 mod deadline_tests;
+mod external;
 #[cfg(test)]
 mod in_flight_tests;
 #[cfg(test)]

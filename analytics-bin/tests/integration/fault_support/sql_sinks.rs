@@ -43,6 +43,7 @@ impl SqlSinks {
                 redis_prefix: String::new(),
                 mongo_url: String::new(),
                 mongo_database: String::new(),
+                sinks: SQL_SINKS.to_vec(),
             },
         })
     }

@@ -36,18 +36,36 @@ pub struct Stores {
     pub redis_prefix: String,
     pub mongo_url: String,
     pub mongo_database: String,
+    /// The sinks configured and checked: [`SINKS`], or the subset of
+    /// [`Stores::with_sinks`].
+    pub sinks: Vec<&'static str>,
 }
 
 impl Stores {
     /// Namespaces of their own for test `name` on the shared servers (PostgreSQL at
     /// `postgres_url` when given); `None` outside CI when a server URL is unset (panics in CI).
     pub fn new(name: &str, dir: &Path, postgres_url: Option<String>) -> Option<Stores> {
+        Stores::with_sinks(name, dir, postgres_url, &SINKS)
+    }
+
+    /// As [`Stores::new`] with only `sinks` (of [`SINKS`]) configured and checked; MongoDB's
+    /// URL is needed only when `mongo` is one of them.
+    pub fn with_sinks(
+        name: &str,
+        dir: &Path,
+        postgres_url: Option<String>,
+        sinks: &[&'static str],
+    ) -> Option<Stores> {
         let postgres_url = match postgres_url {
             Some(url) => url,
             None => server_url("LKA_TEST_POSTGRES_URL")?,
         };
         let redis_url = server_url("LKA_TEST_REDIS_URL")?;
-        let mongo_url = server_url("LKA_TEST_MONGO_URL")?;
+        let mongo_url = if sinks.contains(&"mongo") {
+            server_url("LKA_TEST_MONGO_URL")?
+        } else {
+            String::new()
+        };
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
@@ -62,21 +80,35 @@ impl Stores {
             redis_prefix: format!("lka-fault:{tag}:"),
             mongo_url,
             mongo_database: format!("lka_fault_{tag}"),
+            sinks: sinks.to_vec(),
         })
     }
 
     /// The `sinks:` entries, indented for `openvidu.analytics`.
     pub fn sinks_yaml(&self) -> String {
-        format!(
-            "    sinks:\n      sqlite: {{ path: '{}' }}\n      postgres: {{ url: '{}', schema: '{}' }}\n      redis: {{ url: '{}', prefix: '{}' }}\n      mongo: {{ url: '{}', database: '{}' }}\n",
-            self.sqlite_path.display(),
-            self.postgres_url,
-            self.schema,
-            self.redis_url,
-            self.redis_prefix,
-            self.mongo_url,
-            self.mongo_database
-        )
+        let mut yaml = "    sinks:\n".to_owned();
+        for sink in &self.sinks {
+            yaml.push_str(&match *sink {
+                "sqlite" => format!(
+                    "      sqlite: {{ path: '{}' }}\n",
+                    self.sqlite_path.display()
+                ),
+                "postgres" => format!(
+                    "      postgres: {{ url: '{}', schema: '{}' }}\n",
+                    self.postgres_url, self.schema
+                ),
+                "redis" => format!(
+                    "      redis: {{ url: '{}', prefix: '{}' }}\n",
+                    self.redis_url, self.redis_prefix
+                ),
+                "mongo" => format!(
+                    "      mongo: {{ url: '{}', database: '{}' }}\n",
+                    self.mongo_url, self.mongo_database
+                ),
+                other => panic!("no sink {other}"),
+            });
+        }
+        yaml
     }
 
     /// Every stored record id of `kind` in `sink`, duplicates included.
@@ -138,7 +170,7 @@ impl Stores {
                 best = progress;
                 last_progress = Instant::now();
             }
-            let complete = progress.0 == SINKS.len();
+            let complete = progress.0 == self.sinks.len();
             let given_up = last_progress.elapsed() >= stall || started.elapsed() >= MAX_WAIT;
             if complete || given_up {
                 let problems = self.problems(required, sent).await;
@@ -166,20 +198,20 @@ impl Stores {
     /// How far the sinks are: how many (in [`SINKS`] order) hold at least as many records
     /// of each kind as `required`, and how many records the first of the rest holds.
     async fn progress(&self, required: &IdSet) -> (usize, usize) {
-        for (position, sink) in SINKS.iter().enumerate() {
+        for (position, sink) in self.sinks.iter().enumerate() {
             let events = self.count(sink, RecordKind::Event).await;
             let stats = self.count(sink, RecordKind::Stat).await;
             if events < required.events.len() || stats < required.stats.len() {
                 return (position, events + stats);
             }
         }
-        (SINKS.len(), 0)
+        (self.sinks.len(), 0)
     }
 
     /// What is missing, doubled or unexpected in each sink, one line per sink and kind.
     async fn problems(&self, required: &IdSet, sent: &IdSet) -> Vec<String> {
         let mut problems = Vec::new();
-        for sink in SINKS {
+        for sink in self.sinks.iter().copied() {
             for kind in [RecordKind::Event, RecordKind::Stat] {
                 let stored = self.stored_ids(sink, kind).await;
                 let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
@@ -213,7 +245,9 @@ impl Stores {
     pub async fn clean_up(&self) {
         let _ = drop_schema(&self.postgres_url, &self.schema).await;
         let _ = delete_prefix(&self.redis_url, &self.redis_prefix).await;
-        let _ = drop_database(&self.mongo_url, &self.mongo_database).await;
+        if self.sinks.contains(&"mongo") {
+            let _ = drop_database(&self.mongo_url, &self.mongo_database).await;
+        }
     }
 
     fn sqlite(&self) -> SqliteProbe {

@@ -248,19 +248,7 @@ impl Pipeline {
             self.metrics.rejected(source, reason);
             return Admission::SharedLog(refusal);
         }
-        let events = records
-            .iter()
-            .filter(|r| r.kind == RecordKind::Event)
-            .count() as u64;
-        let stats = records.len() as u64 - events;
-        if events > 0 {
-            self.metrics
-                .ingested(source, RecordKind::Event.as_str(), events);
-        }
-        if stats > 0 {
-            self.metrics
-                .ingested(source, RecordKind::Stat.as_str(), stats);
-        }
+        self.count_ingested(records.iter().map(|r| r.kind), source);
         Admission::Accepted
     }
 
@@ -277,11 +265,19 @@ impl Pipeline {
         if admission != Admission::Accepted {
             return admission;
         }
-        let events = records
-            .iter()
-            .filter(|r| r.kind == RecordKind::Event)
-            .count() as u64;
-        let stats = records.len() as u64 - events;
+        self.count_ingested(records.iter().map(|r| r.kind), source);
+        Admission::Accepted
+    }
+
+    /// Counts admitted records by kind (`ingested_total{source,kind}`).
+    fn count_ingested(&self, kinds: impl Iterator<Item = RecordKind>, source: &str) {
+        let (mut events, mut stats) = (0u64, 0u64);
+        for kind in kinds {
+            match kind {
+                RecordKind::Event => events += 1,
+                RecordKind::Stat => stats += 1,
+            }
+        }
         if events > 0 {
             self.metrics
                 .ingested(source, RecordKind::Event.as_str(), events);
@@ -290,7 +286,6 @@ impl Pipeline {
             self.metrics
                 .ingested(source, RecordKind::Stat.as_str(), stats);
         }
-        Admission::Accepted
     }
 
     fn admit_to_memory(&self, records: &[Arc<Record>], source: &str) -> Admission {

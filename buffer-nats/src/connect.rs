@@ -60,18 +60,25 @@ pub(crate) async fn connect(config: &NatsBufferConfig) -> Result<async_nats::Cli
 }
 
 fn connect_error(urls: &str, error: async_nats::ConnectError) -> NatsError {
+    let reason = error.to_string();
     match error.kind() {
         ConnectErrorKind::AuthorizationViolation | ConnectErrorKind::Authentication => {
-            NatsError::Authorization(error.to_string())
+            NatsError::Authorization(reason)
         }
-        ConnectErrorKind::Tls => NatsError::Settings {
-            what: "the TLS settings".into(),
-            reason: error.to_string(),
-        },
+        // rustls reports an untrusted or mismatched certificate as an I/O error.
+        ConnectErrorKind::Tls => tls_error(urls, reason),
+        _ if reason.contains("certificate") => tls_error(urls, reason),
         _ => NatsError::Connect {
             urls: urls.to_owned(),
-            reason: error.to_string(),
+            reason,
         },
+    }
+}
+
+fn tls_error(urls: &str, reason: String) -> NatsError {
+    NatsError::Tls {
+        urls: urls.to_owned(),
+        reason,
     }
 }
 

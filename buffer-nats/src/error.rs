@@ -7,6 +7,8 @@ pub enum NatsError {
     Connect { urls: String, reason: String },
     #[error("buffer.nats: the server refused the credentials (token, user/password or credentials file): {0}")]
     Authorization(String),
+    #[error("buffer.nats: the TLS handshake with {urls} failed: {reason} (the server's certificate must be signed by an authority of `buffer.nats.tls.ca_file` or of the system, for the host name of the URL)")]
+    Tls { urls: String, reason: String },
     #[error("buffer.nats: cannot read {what}: {reason}")]
     Settings { what: String, reason: String },
     #[error("buffer.nats: JetStream is not enabled on the server (start nats-server with --jetstream): {0}")]

@@ -3,7 +3,7 @@
 //! that may succeed later is handed back with a delay (a nak, redelivered with backoff on
 //! its delivery count, perhaps to another writer instance); a record the database refuses
 //! for good is reported, counted and acknowledged. The consumer's `max_ack_pending` bounds
-//! what all writers of a sink hold at once, the batch size what one fetch brings.
+//! what all writers of a sink hold at once, the batch size what one pull request brings.
 //!
 //! A sink that takes several batches in flight ([`analytics_core::Sink::batches_in_flight`])
 //! gets as many loops. Batches of one sink may be written out of order (several loops,
@@ -13,19 +13,25 @@
 use std::{sync::Arc, time::Duration};
 
 use analytics_core::{AnalyticsSender, Batch, Record, SinkError};
-use async_nats::jetstream::{consumer::PullConsumer, AckKind, Message};
+use async_nats::jetstream::{
+    consumer::{pull, PullConsumer},
+    AckKind, Message,
+};
 use futures::StreamExt;
 use tokio::{task::JoinHandle, time::Instant};
 use tokio_util::sync::CancellationToken;
 
 use crate::{payload, redelivery::nak_delay};
 
+/// How often the server signals an idle pull subscription is alive.
+const HEARTBEAT: Duration = Duration::from_secs(5);
+
 /// Bounds and pace of one sink's writers.
 #[derive(Debug, Clone)]
 pub struct WriterSettings {
-    /// Most messages per fetch (and per write).
+    /// Most messages per pull request (and per write).
     pub batch_size: usize,
-    /// Longest a fetch waits for a full batch (`openvidu.analytics.interval`).
+    /// Longest a batch waits to fill once its first message came (`openvidu.analytics.interval`).
     pub interval: Duration,
     /// The consumer's ack wait: a write taking longer is kept in progress meanwhile.
     pub ack_wait: Duration,
@@ -68,25 +74,41 @@ impl SinkWriter {
         }
         let name = self.sender.name().to_owned();
         let mut failures = 0u32;
-        loop {
-            let messages = tokio::select! {
+        'subscribe: loop {
+            let subscribed = tokio::select! {
                 _ = stop.cancelled() => break,
-                messages = self.fetch() => messages,
+                stream = self.subscribe() => stream,
             };
-            match messages {
-                Ok(messages) => {
-                    failures = 0;
-                    if !messages.is_empty() {
-                        self.write(messages).await;
-                    }
-                }
+            let mut messages = match subscribed {
+                Ok(messages) => messages,
                 Err(error) => {
                     failures = failures.saturating_add(1);
-                    tracing::warn!(sink = %name, error = %error, "NATS: cannot fetch; will retry");
-                    let delay = nak_delay(failures as i64, self.sender.max_retry_backoff());
-                    tokio::select! {
-                        _ = stop.cancelled() => break,
-                        _ = tokio::time::sleep(delay) => {}
+                    tracing::warn!(sink = %name, error = %error, "NATS: cannot pull from the consumer; will retry");
+                    if self.pause(failures, &stop).await {
+                        break;
+                    }
+                    continue;
+                }
+            };
+            loop {
+                let batch = tokio::select! {
+                    _ = stop.cancelled() => break 'subscribe,
+                    batch = self.next_batch(&mut messages) => batch,
+                };
+                match batch {
+                    Ok(batch) => {
+                        failures = 0;
+                        self.write(batch).await;
+                    }
+                    Err(error) => {
+                        // Messages this subscription held unacknowledged come back after
+                        // `ack_wait`, to this writer or another.
+                        failures = failures.saturating_add(1);
+                        tracing::warn!(sink = %name, error = %error, "NATS: pulling stopped; pulling again");
+                        if self.pause(failures, &stop).await {
+                            break 'subscribe;
+                        }
+                        continue 'subscribe;
                     }
                 }
             }
@@ -94,20 +116,53 @@ impl SinkWriter {
         tracing::info!(sink = %name, "NATS writer stopped");
     }
 
-    /// Up to a batch of messages, waiting at most the interval for it to fill.
-    async fn fetch(&self) -> Result<Vec<Message>, async_nats::Error> {
-        let mut batch = self
-            .consumer
-            .batch()
-            .max_messages(self.settings.batch_size)
-            .expires(self.settings.interval.max(Duration::from_millis(100)))
-            .messages()
-            .await?;
-        let mut messages = Vec::new();
-        while let Some(message) = batch.next().await {
-            messages.push(message?);
+    /// Waits the backoff of the `failures`-th failure in a row; true when stopped meanwhile.
+    async fn pause(&self, failures: u32, stop: &CancellationToken) -> bool {
+        let delay = nak_delay(failures as i64, self.sender.max_retry_backoff());
+        tokio::select! {
+            _ = stop.cancelled() => true,
+            _ = tokio::time::sleep(delay) => false,
         }
-        Ok(messages)
+    }
+
+    /// A continuous pull from the sink's consumer, a batch's worth of messages requested at
+    /// a time. One subscription for as long as it works: a pull that ended and was made
+    /// again for every batch would drop the messages on their way when it ended (they
+    /// would come back only after `ack_wait`).
+    async fn subscribe(&self) -> Result<pull::Stream, async_nats::Error> {
+        Ok(self
+            .consumer
+            .stream()
+            .max_messages_per_batch(self.settings.batch_size)
+            .heartbeat(HEARTBEAT)
+            .messages()
+            .await?)
+    }
+
+    /// The next batch: waits for a first message, then takes what comes within the
+    /// interval, up to the batch size.
+    async fn next_batch(
+        &self,
+        messages: &mut pull::Stream,
+    ) -> Result<Vec<Message>, async_nats::Error> {
+        let first = match messages.next().await {
+            Some(message) => message?,
+            None => return Err("the pull subscription ended".into()),
+        };
+        let mut batch = vec![first];
+        let deadline = Instant::now() + self.settings.interval;
+        while batch.len() < self.settings.batch_size {
+            match tokio::time::timeout_at(deadline, messages.next()).await {
+                Ok(Some(Ok(message))) => batch.push(message),
+                Ok(Some(Err(error))) => {
+                    // Written first; the next call meets the subscription's state again.
+                    tracing::debug!(error = %error, "NATS: a pull error after part of a batch");
+                    break;
+                }
+                Ok(None) | Err(_) => break,
+            }
+        }
+        Ok(batch)
     }
 
     /// Writes the records of `messages` and settles every message.

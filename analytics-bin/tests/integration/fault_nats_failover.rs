@@ -1,6 +1,6 @@
 //! The JetStream topology under faults: two ingest-only and two writer-only instances on a
 //! three-node JetStream cluster of the test's own (stream replicated three times), writing
-//! SQLite, PostgreSQL and Redis. Mid-stream one writer is killed with SIGKILL and one NATS
+//! every sink: SQLite, PostgreSQL, Redis and MongoDB. Mid-stream one writer is killed with SIGKILL and one NATS
 //! node with it; both come back. Every call that was refused is re-sent (as LiveKit does),
 //! and in the end every sink holds every record exactly once, and every consumer is drained.
 
@@ -8,6 +8,7 @@
     feature = "sqlite",
     feature = "postgres",
     feature = "redis",
+    feature = "mongo",
     feature = "nats"
 ))]
 
@@ -32,7 +33,7 @@ use crate::{
     },
 };
 
-const SINKS: [&str; 3] = ["sqlite", "postgres", "redis"];
+const SINKS: [&str; 4] = ["sqlite", "postgres", "redis", "mongo"];
 const RECORDS: u64 = 12_000;
 const PER_CALL: u64 = 50;
 /// The kills come once this many records are acknowledged.

@@ -1,13 +1,15 @@
-//! A sink's database (a PostgreSQL of the test's own) stopped for 30 s under a steady
-//! 1 000 records/s, with two instances sharing a JetStream stream (role `all`): no call is
-//! refused, the stream holds PostgreSQL's backlog (its consumer's pending count grows) while
-//! SQLite and Redis keep writing, and once the database is back every record is stored in
-//! every sink exactly once.
+//! A sink's database (a PostgreSQL of the test's own) stopped for 60 s under a steady
+//! 400 records/s, with two instances sharing a JetStream stream (role `all`) and every sink
+//! configured: no call is refused, the stream holds PostgreSQL's backlog (its consumer's
+//! pending count grows) while SQLite, Redis and MongoDB keep writing, and once the database
+//! is back every record is stored in every sink exactly once. (The rate is one MongoDB's
+//! stand-in, SecantusDB's Python build, keeps up with beside everything else on two cores.)
 
 #![cfg(all(
     feature = "sqlite",
     feature = "postgres",
     feature = "redis",
+    feature = "mongo",
     feature = "nats"
 ))]
 
@@ -26,13 +28,13 @@ use crate::{
     nats_support::{backlog, buffer_yaml, delete_stream, jetstream, nats_urls, unique_stream},
 };
 
-const SINKS: [&str; 3] = ["sqlite", "postgres", "redis"];
-const OTHER_SINKS: [&str; 2] = ["sqlite", "redis"];
-/// 50 records every 50 ms: 1 000 records/s.
-const PER_CALL: u64 = 50;
+const SINKS: [&str; 4] = ["sqlite", "postgres", "redis", "mongo"];
+const OTHER_SINKS: [&str; 3] = ["sqlite", "redis", "mongo"];
+/// 20 records every 50 ms: 400 records/s.
+const PER_CALL: u64 = 20;
 const EVERY: Duration = Duration::from_millis(50);
 const WARM_UP: Duration = Duration::from_secs(5);
-const OUTAGE: Duration = Duration::from_secs(30);
+const OUTAGE: Duration = Duration::from_secs(60);
 const AFTER: Duration = Duration::from_secs(5);
 /// The other sinks must write something in every window this long (seconds).
 const STALL_WINDOW: usize = 5;
@@ -109,12 +111,13 @@ async fn fault_nats_database_down_stream_holds_the_backlog_and_other_sinks_go_on
     eprintln!(
         "outage: stream held {held} messages, PostgreSQL's consumer {postgres_backlog} unacknowledged, SQLite's {sqlite_backlog}"
     );
+    let sent_during_outage = OUTAGE.as_millis() as u64 / EVERY.as_millis() as u64 * PER_CALL;
     assert!(
-        postgres_backlog >= 20_000,
-        "the stream holds PostgreSQL's backlog: {postgres_backlog}"
+        postgres_backlog >= sent_during_outage * 8 / 10,
+        "the stream holds PostgreSQL's backlog: {postgres_backlog} of the {sent_during_outage} records sent during the outage"
     );
     assert!(
-        sqlite_backlog < 5_000,
+        sqlite_backlog < sent_during_outage / 5,
         "SQLite kept up meanwhile: {sqlite_backlog} unacknowledged"
     );
     for (position, sink) in OTHER_SINKS.iter().enumerate() {

@@ -43,6 +43,7 @@ mod grpc_session;
 mod ingest_grants;
 mod json_api;
 mod nats_buffer;
+mod nats_tls;
 mod node_state_bounds;
 mod queue_full;
 mod read_api_access;

@@ -6,15 +6,8 @@
 
 #![cfg(all(feature = "sqlite", feature = "nats"))]
 
-use std::{
-    collections::BTreeSet,
-    process::{Command, Stdio},
-    sync::{atomic::AtomicUsize, Arc},
-    time::{Duration, Instant},
-};
+use std::sync::{atomic::AtomicUsize, Arc};
 
-use analytics_core::{testkit::StoreProbe, RecordKind};
-use sink_sqlite::testkit::SqliteProbe;
 use tonic::Code;
 
 use crate::{
@@ -22,54 +15,15 @@ use crate::{
         service::{metric, FaultService},
         traffic::{send_all, IdSet, StreamClient, Workload},
     },
-    nats_support::{buffer_yaml, delete_stream, nats_server_bin, nats_urls, unique_stream},
-    support::{free_port, API_KEY, API_SECRET},
+    nats_support::{
+        buffer_yaml, delete_stream,
+        instance::{assert_sqlite_holds_exactly, config, run_until_exit, sqlite_sink},
+        nats_urls,
+        standalone::StandaloneNats,
+        unique_stream,
+    },
+    support::free_port,
 };
-
-/// A whole config: the test key, `sinks` and `analytics_extra` under `openvidu.analytics`.
-fn config(port: u16, sinks: &str, analytics_extra: &str) -> String {
-    format!(
-        "keys:\n  {API_KEY}: {API_SECRET}\nopenvidu:\n  analytics:\n    enabled: true\n    listen: 127.0.0.1:{port}\n    interval: 200ms\n    max_retry_backoff: 1s\n{sinks}{analytics_extra}"
-    )
-}
-
-fn sqlite_sink(path: &std::path::Path) -> String {
-    format!(
-        "    sinks:\n      sqlite: {{ path: '{}' }}\n",
-        path.display()
-    )
-}
-
-/// Waits until the SQLite file holds every id of `expected`, then checks nothing is
-/// doubled or foreign.
-async fn assert_sqlite_holds_exactly(path: &std::path::Path, expected: &IdSet) {
-    let probe = SqliteProbe::new(path);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let events = probe.count(RecordKind::Event).await.unwrap_or(0) as usize;
-        let stats = probe.count(RecordKind::Stat).await.unwrap_or(0) as usize;
-        if events >= expected.events.len() && stats >= expected.stats.len() {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "SQLite holds {events} events and {stats} stats of {} and {} after 60 s",
-            expected.events.len(),
-            expected.stats.len()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    for kind in [RecordKind::Event, RecordKind::Stat] {
-        let stored = probe.stored_ids(kind).await;
-        let distinct: BTreeSet<&String> = stored.iter().collect();
-        assert_eq!(distinct.len(), stored.len(), "{kind:?} stored once each");
-        let expected: BTreeSet<&String> = expected.get(kind).iter().collect();
-        assert_eq!(
-            distinct, expected,
-            "{kind:?}: exactly the acknowledged records"
-        );
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nats_ingest_and_writer_roles_split_the_work_and_store_every_record_once() {
@@ -198,67 +152,14 @@ async fn nats_full_stream_answers_resource_exhausted_and_counts_it() {
     delete_stream(&urls, &stream).await;
 }
 
-/// Runs the binary with `config` and returns its exit success and its stderr (it must exit
-/// within 30 s).
-fn run_until_exit(dir: &std::path::Path, config: &str) -> (bool, String) {
-    let path = dir.join("config.yaml");
-    std::fs::write(&path, config).expect("config written");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_livekit-analytics"))
-        .arg("--config")
-        .arg(&path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("livekit-analytics starts");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            let mut stderr = String::new();
-            use std::io::Read;
-            let _ = child
-                .stderr
-                .take()
-                .expect("stderr")
-                .read_to_string(&mut stderr);
-            return (status.success(), stderr);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("livekit-analytics still runs 30 s after start");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nats_wrong_credentials_stop_the_start_with_a_clear_error() {
     if nats_urls().is_none() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let nats_port = free_port();
-    let mut server = Command::new(nats_server_bin())
-        .args([
-            "-a",
-            "127.0.0.1",
-            "-p",
-            &nats_port.to_string(),
-            "-js",
-            "-sd",
-        ])
-        .arg(dir.path().join("js"))
-        .args(["--user", "lka", "--pass", "right-password"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nats-server starts");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", nats_port)).is_err() {
-        assert!(Instant::now() < deadline, "nats-server not up in 20 s");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let urls = format!("nats://127.0.0.1:{nats_port}");
+    let server = StandaloneNats::start(dir.path(), &["--user", "lka", "--pass", "right-password"]);
+    let urls = format!("nats://127.0.0.1:{}", server.port);
     let port = free_port();
     let sinks = sqlite_sink(&dir.path().join("analytics.db"));
     let wrong = buffer_yaml(&urls, "LKA_CREDS", "user: lka, password: wrong-password");
@@ -272,8 +173,7 @@ async fn nats_wrong_credentials_stop_the_start_with_a_clear_error() {
         !stderr.contains("wrong-password"),
         "the password is not printed: {stderr}"
     );
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,6 +4,8 @@
 //! of a test's own that it may stop node by node ([`cluster`]).
 
 pub mod cluster;
+pub mod instance;
+pub mod standalone;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

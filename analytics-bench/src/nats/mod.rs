@@ -79,6 +79,10 @@ pub async fn run(options: &NatsOptions) -> Result<bool, String> {
             }
         }
     }
+    if !complete {
+        let kept = dir.keep();
+        eprintln!("the instances' logs are kept in {}", kept.display());
+    }
     Ok(complete)
 }
 

@@ -4,10 +4,14 @@
 //! discards, and the memory a queued record costs while its sink is unreachable;
 //! `analytics-bench read` times the read API on a query sink holding a project's 28 days;
 //! `analytics-bench nats` measures the NATS JetStream buffer (records/s with one and two
-//! writers, publish-acknowledgement latency).
+//! writers, publish-acknowledgement latency); `analytics-bench latency` the time from a
+//! record's acceptance to its sink storing it, at a steady rate. Each pipeline line also
+//! gives the service's CPU time per record.
 
+mod cpu;
 mod dataset;
 mod dump;
+mod latency;
 mod measure;
 mod nats;
 mod options;
@@ -42,6 +46,16 @@ async fn main() -> ExitCode {
     }
     if let Some(Command::Nats(nats)) = &options.command {
         return match nats::run(nats).await {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let Some(Command::Latency(latency)) = &options.command {
+        return match latency::run(latency).await {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::FAILURE,
             Err(message) => {

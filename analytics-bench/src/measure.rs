@@ -1,6 +1,6 @@
 //! One run: the dataset, then per database its baseline and the pipeline on the same
-//! records, then the discard ceiling and the memory of queued records; each result printed
-//! as soon as it is known.
+//! records (with the service's CPU per record), then the discard ceiling and the memory of
+//! queued records; each result printed as soon as it is known.
 
 use std::{
     net::TcpListener,
@@ -9,6 +9,7 @@ use std::{
 };
 
 use crate::{
+    cpu,
     dataset::Dataset,
     options::{Options, Plan},
     push::Pusher,
@@ -93,15 +94,16 @@ async fn measure_target(
     eprintln!("{name}: pipeline into {} ...", pipe.name);
     let outcome = measure_pipeline(target, &pipe, dataset, binary, dir).await;
     target.clean_up(&pipe).await?;
-    let (elapsed, peak_rss) = outcome?;
-    let pipeline_rps = report::rate(dataset.len(), elapsed);
-    eprintln!("{name}: pipeline {elapsed:.2?}");
+    let pushed = outcome?;
+    let pipeline_rps = report::rate(dataset.len(), pushed.elapsed);
+    eprintln!("{name}: pipeline {:.2?}", pushed.elapsed);
     Ok(report::sink_line(
         name,
         dataset.len(),
         baseline_rps,
         pipeline_rps,
-        peak_rss,
+        pushed.peak_rss,
+        pushed.cpu_us_per_record,
     ))
 }
 
@@ -113,13 +115,13 @@ async fn measure_pipeline(
     dataset: &Dataset,
     binary: &Path,
     dir: &Path,
-) -> Result<(Duration, u64), String> {
+) -> Result<Pushed, String> {
     let settings = target.sink_settings(namespace, dir);
     let mut service =
         Service::start(binary, dir, target.name(), &settings, dataset.len() * 2).await?;
     service.wait_until("/readyz").await?;
     let store = target.store(namespace, dir).await?;
-    let (elapsed, peak) = push_and_wait(
+    let pushed = push_and_wait(
         &mut service,
         dataset,
         "livekit_analytics_sink_written_total",
@@ -132,7 +134,7 @@ async fn measure_pipeline(
             dataset.len()
         ));
     }
-    Ok((elapsed, peak))
+    Ok(pushed)
 }
 
 async fn measure_null(dataset: &Dataset, binary: &Path, dir: &Path) -> Result<String, String> {
@@ -140,7 +142,7 @@ async fn measure_null(dataset: &Dataset, binary: &Path, dir: &Path) -> Result<St
     let mut service =
         Service::start(binary, dir, "null", "{ type: \"null\" }", dataset.len() * 2).await?;
     service.wait_until("/readyz").await?;
-    let (elapsed, peak) = push_and_wait(
+    let pushed = push_and_wait(
         &mut service,
         dataset,
         "livekit_analytics_sink_written_total",
@@ -148,8 +150,9 @@ async fn measure_null(dataset: &Dataset, binary: &Path, dir: &Path) -> Result<St
     .await?;
     Ok(report::null_line(
         dataset.len(),
-        report::rate(dataset.len(), elapsed),
-        peak,
+        report::rate(dataset.len(), pushed.elapsed),
+        pushed.peak_rss,
+        pushed.cpu_us_per_record,
     ))
 }
 
@@ -168,7 +171,7 @@ async fn measure_queued(dataset: &Dataset, binary: &Path, dir: &Path) -> Result<
         Service::start(binary, dir, "unreachable", &settings, dataset.len() * 2).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let idle = service.peak_rss()?;
-    let (_, _) = push_and_wait(&mut service, dataset, "livekit_analytics_ingested_total").await?;
+    push_and_wait(&mut service, dataset, "livekit_analytics_ingested_total").await?;
     let queued = service
         .metric_sum("livekit_analytics_queue_records")
         .await?;
@@ -185,16 +188,27 @@ async fn measure_queued(dataset: &Dataset, binary: &Path, dir: &Path) -> Result<
     ))
 }
 
+/// What one push of the dataset took.
+struct Pushed {
+    /// From the first message until the counter reached the dataset's size.
+    elapsed: Duration,
+    /// The service's VmHWM then, bytes.
+    peak_rss: u64,
+    /// The service's CPU time over `elapsed`, per record, µs.
+    cpu_us_per_record: f64,
+}
+
 /// Pushes the whole dataset over gRPC, then waits until `counter` (a metric summed over
-/// its labels) reaches the dataset's size. Returns the time from the first message to
-/// then, and the service's peak RSS.
+/// its labels) reaches the dataset's size. The service's CPU time is read just before the
+/// first message and as soon as the counter is reached.
 async fn push_and_wait(
     service: &mut Service,
     dataset: &Dataset,
     counter: &str,
-) -> Result<(Duration, u64), String> {
+) -> Result<Pushed, String> {
     let pusher = Pusher::connect(&service.url).await?;
     let (events, stats) = (dataset.events.clone(), dataset.stats.clone());
+    let cpu_before = service.cpu_time()?;
     let started = Instant::now();
     let mut push = Some(tokio::spawn(
         async move { pusher.push(events, stats).await },
@@ -225,10 +239,15 @@ async fn push_and_wait(
         tokio::time::sleep(POLL).await;
     }
     let elapsed = started.elapsed();
+    let cpu_after = service.cpu_time()?;
     if let Some(pushing) = push {
         pushing
             .await
             .map_err(|error| format!("push task: {error}"))??;
     }
-    Ok((elapsed, service.peak_rss()?))
+    Ok(Pushed {
+        elapsed,
+        peak_rss: service.peak_rss()?,
+        cpu_us_per_record: cpu::micros_per_record(cpu_before, cpu_after, dataset.len()),
+    })
 }

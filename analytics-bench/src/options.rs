@@ -5,7 +5,8 @@ use clap::{Parser, Subcommand};
 use crate::{read::options::ReadOptions, servers::Servers, targets::Target};
 
 /// Benchmarks each sink against its database's own bulk-insert speed (without a
-/// subcommand), or the read API on a query sink (`read`).
+/// subcommand), the read API on a query sink (`read`), the NATS buffer (`nats`), or the
+/// time from acceptance to stored at a steady rate (`latency`).
 #[derive(Debug, Parser)]
 #[command(name = "analytics-bench", args_conflicts_with_subcommands = true)]
 pub struct Options {
@@ -34,6 +35,7 @@ pub enum Command {
     /// Records/s through a NATS JetStream stream into each sink with one and two writer
     /// instances, and the publish acknowledgement's latency.
     Nats(crate::nats::options::NatsOptions),
+    Latency(crate::latency::options::LatencyOptions),
 }
 
 /// What one run measures.

@@ -1,6 +1,7 @@
 //! The client side of the pipeline measurement: the prepared messages written as fast as
 //! HTTP/2 takes them to one IngestEvents and one IngestStats stream on one connection, as
-//! a LiveKit server's analytics client keeps them.
+//! a LiveKit server's analytics client keeps them; and, for the latency measurement, one
+//! message per stream, whose answer says when the service admitted its records.
 
 use std::time::Duration;
 
@@ -11,7 +12,25 @@ use tonic::{metadata::MetadataValue, transport::Channel, Request};
 
 use crate::service::{API_KEY, API_SECRET};
 
+/// One message of either stream.
+#[derive(Debug, Clone)]
+pub enum Message {
+    Events(AnalyticsEvents),
+    Stats(AnalyticsStats),
+}
+
+impl Message {
+    /// How many records it carries.
+    pub fn records(&self) -> usize {
+        match self {
+            Message::Events(message) => message.events.len(),
+            Message::Stats(message) => message.stats.len(),
+        }
+    }
+}
+
 /// A connected client with its bearer token.
+#[derive(Clone)]
 pub struct Pusher {
     client: AnalyticsRecorderServiceClient<Channel>,
     authorization: MetadataValue<tonic::metadata::Ascii>,
@@ -67,6 +86,36 @@ impl Pusher {
         );
         events_result.map_err(|status| format!("IngestEvents: {status}"))?;
         stats_result.map_err(|status| format!("IngestStats: {status}"))?;
+        Ok(())
+    }
+
+    /// Sends `message` as the only message of a new stream (of the connection's HTTP/2
+    /// streams) and waits for the answer: the service answers a stream once it has
+    /// admitted every message read, so this returns when the records are accepted.
+    pub async fn send_one(&self, message: Message) -> Result<(), String> {
+        let mut client = self.client.clone();
+        match message {
+            Message::Events(events) => {
+                let mut request = Request::new(futures::stream::iter([events]));
+                request
+                    .metadata_mut()
+                    .insert("authorization", self.authorization.clone());
+                client
+                    .ingest_events(request)
+                    .await
+                    .map_err(|status| format!("IngestEvents: {status}"))?;
+            }
+            Message::Stats(stats) => {
+                let mut request = Request::new(futures::stream::iter([stats]));
+                request
+                    .metadata_mut()
+                    .insert("authorization", self.authorization.clone());
+                client
+                    .ingest_stats(request)
+                    .await
+                    .map_err(|status| format!("IngestStats: {status}"))?;
+            }
+        }
         Ok(())
     }
 }

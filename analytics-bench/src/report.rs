@@ -11,25 +11,33 @@ fn megabytes(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
 
-/// `bench sink=<name> records=<n> baseline_rps=<x> pipeline_rps=<y> ratio=<y/x> peak_rss_mb=<m>`
+/// `bench sink=<name> records=<n> baseline_rps=<x> pipeline_rps=<y> ratio=<y/x> peak_rss_mb=<m>`,
+/// plus the service's CPU per record in that pipeline run.
 pub fn sink_line(
     sink: &str,
     records: usize,
     baseline_rps: f64,
     pipeline_rps: f64,
     peak_rss: u64,
+    cpu_us_per_record: f64,
 ) -> String {
     format!(
-        "bench sink={sink} records={records} baseline_rps={baseline_rps:.0} pipeline_rps={pipeline_rps:.0} ratio={:.2} peak_rss_mb={:.1}",
+        "bench sink={sink} records={records} baseline_rps={baseline_rps:.0} pipeline_rps={pipeline_rps:.0} ratio={:.2} peak_rss_mb={:.1} service_cpu_us_per_record={cpu_us_per_record:.2}",
         pipeline_rps / baseline_rps.max(1e-9),
         megabytes(peak_rss)
     )
 }
 
-/// `bench sink=null records=<n> pipeline_rps=<y>`, plus the peak RSS of that run.
-pub fn null_line(records: usize, pipeline_rps: f64, peak_rss: u64) -> String {
+/// `bench sink=null records=<n> pipeline_rps=<y>`, plus the peak RSS and the service's CPU
+/// per record of that run.
+pub fn null_line(
+    records: usize,
+    pipeline_rps: f64,
+    peak_rss: u64,
+    cpu_us_per_record: f64,
+) -> String {
     format!(
-        "bench sink=null records={records} pipeline_rps={pipeline_rps:.0} peak_rss_mb={:.1}",
+        "bench sink=null records={records} pipeline_rps={pipeline_rps:.0} peak_rss_mb={:.1} service_cpu_us_per_record={cpu_us_per_record:.2}",
         megabytes(peak_rss)
     )
 }

@@ -1,6 +1,6 @@
 //! A `livekit-analytics` process built in release mode, run with one sink on a free
-//! loopback port: its configuration, readiness, metrics and memory (VmHWM / VmRSS from
-//! `/proc/<pid>/status`).
+//! loopback port: its configuration, readiness, metrics, memory (VmHWM / VmRSS from
+//! `/proc/<pid>/status`) and CPU time (`/proc/<pid>/stat`).
 
 use std::{
     net::TcpListener,
@@ -8,6 +8,9 @@ use std::{
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
+
+/// `openvidu.analytics.interval` of the write benchmark: records wait at most this long.
+const INTERVAL: &str = "100ms";
 
 /// The API key the bench authenticates with.
 pub const API_KEY: &str = "benchkey";
@@ -100,6 +103,25 @@ impl Service {
         .await
     }
 
+    /// As [`Service::start`], with `openvidu.analytics.interval` set to `interval` (a
+    /// duration such as `1s`), or left to the service's default when `None`.
+    pub async fn start_with_interval(
+        binary: &Path,
+        dir: &Path,
+        sink_name: &str,
+        sink_settings: &str,
+        max_records: usize,
+        interval: Option<&str>,
+    ) -> Result<Service, String> {
+        let instance = Instance {
+            name: sink_name,
+            role: "all",
+            nats: None,
+        };
+        let sink = (sink_name, sink_settings);
+        Service::launch(binary, dir, &instance, sink, max_records, interval).await
+    }
+
     /// As [`Service::start`], with its config and log named after `instance`, its role,
     /// and its NATS buffer (`buffer.nats`, a YAML flow mapping) when it has one.
     pub async fn start_instance(
@@ -110,6 +132,24 @@ impl Service {
         sink_settings: &str,
         max_records: usize,
     ) -> Result<Service, String> {
+        let sink = (sink_name, sink_settings);
+        Service::launch(binary, dir, instance, sink, max_records, Some(INTERVAL)).await
+    }
+
+    /// Writes the configuration of `instance` with `sink` (its name and settings) and
+    /// `interval` (the service's default when `None`), starts the process and waits until
+    /// it answers `/healthz`.
+    async fn launch(
+        binary: &Path,
+        dir: &Path,
+        instance: &Instance<'_>,
+        (sink_name, sink_settings): (&str, &str),
+        max_records: usize,
+        interval: Option<&str>,
+    ) -> Result<Service, String> {
+        let interval = interval
+            .map(|interval| format!("    interval: {interval}\n"))
+            .unwrap_or_default();
         let nats = instance
             .nats
             .map(|nats| format!(", nats: {nats}"))
@@ -120,7 +160,7 @@ impl Service {
             .map(|address| address.port())
             .map_err(|error| format!("no free loopback port: {error}"))?;
         let config = format!(
-            "keys:\n  {API_KEY}: {API_SECRET}\nopenvidu:\n  analytics:\n    enabled: true\n    interval: 100ms\n    expiration: 1h\n    listen: 127.0.0.1:{port}\n    role: {role}\n    buffer: {{ max_records: {max_records}, max_bytes: 8589934592, when_full: block{nats} }}\n    sinks:\n      \"{sink_name}\": {sink_settings}\n"
+            "keys:\n  {API_KEY}: {API_SECRET}\nopenvidu:\n  analytics:\n    enabled: true\n{interval}    expiration: 1h\n    listen: 127.0.0.1:{port}\n    role: {role}\n    buffer: {{ max_records: {max_records}, max_bytes: 8589934592, when_full: block{nats} }}\n    sinks:\n      \"{sink_name}\": {sink_settings}\n"
         );
         let config_path = dir.join(format!("{}.yaml", instance.name));
         std::fs::write(&config_path, config)
@@ -198,6 +238,11 @@ impl Service {
             .find_map(|line| line.strip_prefix(field))
             .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
             .ok_or_else(|| format!("{path} has no {field}"))
+    }
+
+    /// CPU time (user + system, every thread) the process has used so far.
+    pub fn cpu_time(&self) -> Result<Duration, String> {
+        crate::cpu::process_cpu(self.child.id())
     }
 
     /// Whether the process is still running.

@@ -117,7 +117,7 @@ elif lka_mongo_rs_build; then
     mkdir -p "$lka_mongo_rs_dir"
     echo "mongo: starting secantusd-rs $lka_mongo_rs_version on 127.0.0.1:$lka_mongo_port (storage $lka_mongo_rs_dir, log $lka_mongo_rs_log)"
     nohup "$lka_mongo_rs_bin" --host 127.0.0.1 --port "$lka_mongo_port" --storage-path "$lka_mongo_rs_dir" \
-        --cache-size 256M --log-file-max 32MB >"$lka_mongo_rs_log" 2>&1 </dev/null &
+        --cache-size 1G --log-file-max 32MB >"$lka_mongo_rs_log" 2>&1 </dev/null &
     lka_mongo_wait secantusd-rs "$lka_mongo_rs_log"
 else
     mkdir -p "$lka_mongo_py_dir"

@@ -1,9 +1,9 @@
 //! The queries of the richer read API's lookups (the explore part of
 //! [`analytics_core::query::SessionRows`]), once for both SQL sinks: searched rooms by keyset
-//! cursor, a room's whole timeline, its stats' sums, a series' buckets, the connections and
-//! the bytes per day of a range, and what is open now. Parameters are `$n`, the columns read
-//! the same in each dialect. Numbers read out of documents go through `CAST` so that each
-//! sink reads one type whatever the database made of the arithmetic.
+//! cursor, a room's whole timeline, its stats' sums, a series' buckets, the connections of a
+//! range and their totals, its bytes per day, and what is open now. Parameters are `$n`, the
+//! columns read the same in each dialect. Numbers read out of documents go through `CAST` so
+//! that each sink reads one type whatever the database made of the arithmetic.
 
 use analytics_core::query::{SessionSearch, SessionStatus, SortOrder};
 
@@ -34,6 +34,45 @@ impl SearchParameters {
             identity: search.identity.is_some(),
             cursor: search.after.is_some(),
         }
+    }
+}
+
+/// What a row of [`SessionQueries::connection_totals`] counts, named by its first column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionTotal {
+    /// Distinct identities.
+    Identities,
+    /// Distinct identities of one UTC day.
+    DailyIdentities,
+    /// Connected milliseconds.
+    ConnectedMs,
+    /// Connections of one SDK, OS and browser.
+    Clients,
+}
+
+impl ConnectionTotal {
+    pub const ALL: [ConnectionTotal; 4] = [
+        ConnectionTotal::Identities,
+        ConnectionTotal::DailyIdentities,
+        ConnectionTotal::ConnectedMs,
+        ConnectionTotal::Clients,
+    ];
+
+    /// Its name in the query's first column.
+    pub fn label(self) -> &'static str {
+        match self {
+            ConnectionTotal::Identities => "identities",
+            ConnectionTotal::DailyIdentities => "day",
+            ConnectionTotal::ConnectedMs => "connected_ms",
+            ConnectionTotal::Clients => "clients",
+        }
+    }
+
+    /// The total labelled `label`, if any.
+    pub fn of_label(label: &str) -> Option<ConnectionTotal> {
+        ConnectionTotal::ALL
+            .into_iter()
+            .find(|total| total.label() == label)
     }
 }
 
@@ -215,19 +254,94 @@ impl SessionQueries {
     /// its first close and its room's end, from the connections kept at write time.
     pub fn connections_opened(&self) -> String {
         let dialect = self.dialect();
-        let (from, before) = (dialect.timestamp("$1"), dialect.timestamp("$2"));
         format!(
             "SELECT c.room_sid, c.participant_sid, c.identity, {}, {}, {}, c.sdk, c.os, c.browser \
-             FROM {} AS c LEFT JOIN (SELECT room_sid, MIN(timestamp) AS ended FROM {} \
-             WHERE type = 'ROOM_ENDED' AND timestamp >= {from} GROUP BY room_sid) AS ends \
-             ON ends.room_sid = c.room_sid \
-             WHERE (c.active_at >= {from} AND c.active_at < {before}) \
-             OR (c.active_at IS NULL AND c.joined_at >= {from} AND c.joined_at < {before})",
+             {}",
             dialect.millis("COALESCE(c.active_at, c.joined_at)"),
             dialect.millis("c.closed_at"),
             dialect.millis("ends.ended"),
-            dialect.table(CONNECTIONS.name),
+            self.opened_in_range(),
+        )
+    }
+
+    /// Rows of `(total, day_ms, sdk, os, browser, count)` summing up the connections of
+    /// [`SessionQueries::connections_opened`] at now `$3`, labelled by [`ConnectionTotal`]:
+    /// their distinct identities; per UTC day of opening, its distinct identities; their
+    /// connected milliseconds within the range, an open one up to now; the connections per
+    /// client (SDK, OS and browser). Columns that mean nothing for a total are 0 or `''`.
+    /// The connections are read once, into a table the totals read (`MATERIALIZED`: SQLite
+    /// would otherwise read them again for each). A connection without a close takes its
+    /// room's end: PostgreSQL hash-joins the ends; SQLite looks up only those connections'
+    /// rooms (a join would probe the ends for every connection).
+    pub fn connection_totals(&self) -> String {
+        let dialect = self.dialect();
+        let (ends, source, ended) = match dialect {
+            Dialect::Sqlite => (
+                format!("ends AS ({}), ", self.room_ends()),
+                format!(
+                    "FROM {} AS c WHERE {}",
+                    dialect.table(CONNECTIONS.name),
+                    self.opened_in_range_condition()
+                ),
+                "(SELECT ends.ended FROM ends WHERE ends.room_sid = c.room_sid)",
+            ),
+            Dialect::Postgres { .. } => (String::new(), self.opened_in_range(), "ends.ended"),
+        };
+        let joined = dialect.millis("COALESCE(c.active_at, c.joined_at)");
+        let left = dialect.millis(&format!("COALESCE(c.closed_at, {ended})"));
+        let before = "CAST($2 AS BIGINT)";
+        // A connection opens in the range, so only its end needs clipping. The table keeps
+        // milliseconds, each converted once.
+        format!(
+            "WITH {ends}opened AS MATERIALIZED (SELECT c.identity, c.sdk, c.os, c.browser, \
+             {joined} AS joined_ms, COALESCE({left}, CAST($3 AS BIGINT)) AS left_ms {source}) \
+             SELECT '{}', CAST(0 AS BIGINT), '', '', '', CAST(COUNT(DISTINCT identity) AS BIGINT) \
+             FROM opened \
+             UNION ALL SELECT '{}', day_ms, '', '', '', CAST(COUNT(DISTINCT identity) AS BIGINT) \
+             FROM (SELECT identity, CAST((joined_ms / 86400000) * 86400000 AS BIGINT) AS day_ms \
+             FROM opened) AS days GROUP BY day_ms \
+             UNION ALL SELECT '{}', CAST(0 AS BIGINT), '', '', '', CAST(COALESCE(SUM(\
+             CASE WHEN left_ms >= {before} THEN {before} - joined_ms \
+             WHEN left_ms > joined_ms THEN left_ms - joined_ms ELSE 0 END), 0) AS BIGINT) \
+             FROM opened \
+             UNION ALL SELECT '{}', CAST(0 AS BIGINT), sdk, os, browser, CAST(COUNT(*) AS BIGINT) \
+             FROM opened GROUP BY sdk, os, browser",
+            ConnectionTotal::Identities.label(),
+            ConnectionTotal::DailyIdentities.label(),
+            ConnectionTotal::ConnectedMs.label(),
+            ConnectionTotal::Clients.label(),
+        )
+    }
+
+    /// `FROM ... WHERE ...` of the connections opened in `[$1, $2)`, as `c`, joined to their
+    /// room's end (`ends.ended`, `NULL` when none).
+    fn opened_in_range(&self) -> String {
+        format!(
+            "FROM {} AS c LEFT JOIN ({}) AS ends ON ends.room_sid = c.room_sid WHERE {}",
+            self.dialect().table(CONNECTIONS.name),
+            self.room_ends(),
+            self.opened_in_range_condition()
+        )
+    }
+
+    /// Whether connection `c` opened in `[$1, $2)`: its first active there, or its first
+    /// join when it has no active.
+    fn opened_in_range_condition(&self) -> String {
+        let dialect = self.dialect();
+        let (from, before) = (dialect.timestamp("$1"), dialect.timestamp("$2"));
+        format!(
+            "(c.active_at >= {from} AND c.active_at < {before}) \
+             OR (c.active_at IS NULL AND c.joined_at >= {from} AND c.joined_at < {before})"
+        )
+    }
+
+    /// Rows of `(room_sid, ended)`: each room's first `ROOM_ENDED` since `$1`.
+    fn room_ends(&self) -> String {
+        format!(
+            "SELECT room_sid, MIN(timestamp) AS ended FROM {} \
+             WHERE type = 'ROOM_ENDED' AND timestamp >= {} GROUP BY room_sid",
             self.events(),
+            self.dialect().timestamp("$1")
         )
     }
 
@@ -320,6 +434,27 @@ mod tests {
         );
         assert!(sql.contains("rooms.created < CAST($4 AS BIGINT)"));
         assert!(!sql.contains("ROOM_ENDED"));
+    }
+
+    #[test]
+    fn connection_totals_label_every_total_and_take_three_parameters() {
+        for dialect in [Dialect::Sqlite, Dialect::postgres("openvidu")] {
+            let sql = SessionQueries::new(dialect).connection_totals();
+            for total in ConnectionTotal::ALL {
+                assert!(
+                    sql.contains(&format!("SELECT '{}'", total.label())),
+                    "{sql}"
+                );
+            }
+            assert!(sql.contains("CAST($3 AS BIGINT)"), "{sql}");
+            assert!(!sql.contains("$4"), "{sql}");
+            assert!(sql.contains("opened AS MATERIALIZED"), "{sql}");
+        }
+        let sqlite = SessionQueries::new(Dialect::Sqlite).connection_totals();
+        assert!(sqlite.contains("(SELECT ends.ended FROM ends WHERE ends.room_sid = c.room_sid)"));
+        assert!(!sqlite.contains("JOIN"));
+        let postgres = SessionQueries::new(Dialect::postgres("openvidu")).connection_totals();
+        assert!(postgres.contains("LEFT JOIN (SELECT room_sid, MIN(timestamp) AS ended"));
     }
 
     #[test]

@@ -1,7 +1,11 @@
 //! The rows of the explore queries ([`crate::SessionQueries`]'s `searched_rooms` ...
-//! `open_now`) as the core's values, for [`crate::impl_session_rows!`].
+//! `open_now`, `connection_totals`) as the core's values, for [`crate::impl_session_rows!`].
 
-use analytics_core::query::{OpenedConnection, StatsBucket, StatsTotals, StoredEvent};
+use analytics_core::query::{
+    breakdown_of, ConnectionTotals, OpenedConnection, StatsBucket, StatsTotals, StoredEvent,
+};
+
+use crate::explore_queries::ConnectionTotal;
 
 /// A `(type, timestamp_ms, participant_sid, participant_identity, track_sid, egress_id,
 /// ingress_id, document)` row.
@@ -133,5 +137,92 @@ pub fn opened_connection(
         sdk,
         os,
         browser,
+    }
+}
+
+/// A `(total, day_ms, sdk, os, browser, count)` row of
+/// [`crate::SessionQueries::connection_totals`].
+pub type ConnectionTotalsRow = (String, i64, String, String, String, i64);
+
+/// The totals the rows of [`crate::SessionQueries::connection_totals`] count.
+pub fn connection_totals(rows: Vec<ConnectionTotalsRow>) -> ConnectionTotals {
+    let mut totals = ConnectionTotals::default();
+    let mut clients: [Vec<(String, u64)>; 3] = Default::default();
+    for (label, day_ms, sdk, os, browser, count) in rows {
+        let counted = u64::try_from(count).unwrap_or(0);
+        match ConnectionTotal::of_label(&label) {
+            Some(ConnectionTotal::Identities) => totals.identities = counted,
+            Some(ConnectionTotal::DailyIdentities) => {
+                totals.daily_identities.insert(day_ms, counted);
+            }
+            Some(ConnectionTotal::ConnectedMs) => totals.connected_ms = count,
+            Some(ConnectionTotal::Clients) => {
+                for (values, value) in clients.iter_mut().zip([sdk, os, browser]) {
+                    values.push((value, counted));
+                }
+            }
+            None => {}
+        }
+    }
+    let [sdks, operating_systems, browsers] = clients.map(breakdown_of);
+    totals.sdks = sdks;
+    totals.operating_systems = operating_systems;
+    totals.browsers = browsers;
+    totals
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    #[test]
+    fn connection_totals_are_read_by_label_and_clients_split_into_breakdowns() {
+        let rows = [
+            ("identities", 0, ["", "", ""], 3),
+            ("day", 86_400_000, ["", "", ""], 2),
+            ("day", 0, ["", "", ""], 1),
+            ("connected_ms", 0, ["", "", ""], 90_000),
+            ("clients", 0, ["JS", "linux", "chrome"], 2),
+            ("clients", 0, ["JS", "macOS", "firefox"], 1),
+            ("clients", 0, ["", "", ""], 5),
+            ("clients", 0, ["GO", "linux", ""], 4),
+            ("unknown", 7, ["x", "y", "z"], 9),
+        ]
+        .map(|(label, day, [sdk, os, browser], count)| {
+            (
+                label.into(),
+                day,
+                sdk.into(),
+                os.into(),
+                browser.into(),
+                count,
+            )
+        });
+        let totals = connection_totals(rows.to_vec());
+        assert_eq!(totals.identities, 3);
+        assert_eq!(
+            totals.daily_identities,
+            BTreeMap::from([(0, 1), (86_400_000, 2)])
+        );
+        assert_eq!(totals.connected_ms, 90_000);
+        assert_eq!(totals.sdks, vec![("GO".into(), 4), ("JS".into(), 3)]);
+        assert_eq!(
+            totals.operating_systems,
+            vec![("linux".into(), 6), ("macOS".into(), 1)]
+        );
+        assert_eq!(
+            totals.browsers,
+            vec![("chrome".into(), 2), ("firefox".into(), 1)]
+        );
+    }
+
+    #[test]
+    fn every_total_is_known_by_its_label() {
+        for total in ConnectionTotal::ALL {
+            assert_eq!(ConnectionTotal::of_label(total.label()), Some(total));
+        }
+        assert_eq!(ConnectionTotal::of_label("other"), None);
     }
 }

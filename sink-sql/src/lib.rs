@@ -30,8 +30,8 @@ pub use active_entity_rows::{
 pub use dialect::Dialect;
 pub use explore_queries::SearchParameters;
 pub use explore_row_values::{
-    opened_connection, stats_bucket, stats_totals, stored_event, OpenedConnectionRow,
-    StatsBucketRow, StatsTotalsRow, StoredEventRow,
+    connection_totals, opened_connection, stats_bucket, stats_totals, stored_event,
+    ConnectionTotalsRow, OpenedConnectionRow, StatsBucketRow, StatsTotalsRow, StoredEventRow,
 };
 pub use session_queries::SessionQueries;
 pub use session_row_values::{created_room, room_event, room_traffic};

@@ -221,6 +221,26 @@ macro_rules! impl_session_rows {
                 Ok(rows.into_iter().map($crate::opened_connection).collect())
             }
 
+            async fn connection_totals(
+                &self,
+                from_ms: i64,
+                before_ms: i64,
+                now_ms: i64,
+            ) -> Result<
+                $crate::__private::analytics_core::query::ConnectionTotals,
+                $crate::__private::analytics_core::SinkError,
+            > {
+                let sql = ::sqlx::AssertSqlSafe(self.session_queries().connection_totals());
+                let rows: Vec<$crate::ConnectionTotalsRow> = ::sqlx::query_as(sql)
+                    .bind(from_ms)
+                    .bind(before_ms)
+                    .bind(now_ms)
+                    .fetch_all(self.query_pool().await?)
+                    .await
+                    .map_err($sink_error)?;
+                Ok($crate::connection_totals(rows))
+            }
+
             async fn daily_traffic(
                 &self,
                 from_ms: i64,

@@ -6,6 +6,7 @@
 
 mod assemble;
 mod choice;
+mod connection_totals;
 mod document_fields;
 mod explore;
 mod explore_assemble;
@@ -25,6 +26,7 @@ use crate::SinkError;
 
 pub use assemble::{detail_of, summaries_of};
 pub use choice::choose_query_sink;
+pub use connection_totals::{breakdown_of, totals_of, ConnectionTotals};
 pub use explore::{
     Breakdown, ConnectionView, CursorPage, MediaJobView, Overview, OverviewDay, ParticipantDetail,
     ParticipantView, QualitySummary, Series, SeriesPoint, SeriesRequest, SeriesSubject,
@@ -135,6 +137,19 @@ pub trait SessionRows: Send + Sync {
         from_ms: i64,
         before_ms: i64,
     ) -> Result<Vec<OpenedConnection>, SinkError>;
+
+    /// The connections [`SessionRows::connections_opened`] reads for `[from_ms, before_ms)`,
+    /// summed up at `now_ms` ([`totals_of`]); a sink that can sum them in its database
+    /// answers the same without reading them.
+    async fn connection_totals(
+        &self,
+        from_ms: i64,
+        before_ms: i64,
+        now_ms: i64,
+    ) -> Result<ConnectionTotals, SinkError> {
+        let connections = self.connections_opened(from_ms, before_ms).await?;
+        Ok(totals_of(from_ms, before_ms, now_ms, &connections))
+    }
 
     /// The bytes of the stats of `[from_ms, before_ms)` per UTC day and direction.
     async fn daily_traffic(
@@ -300,20 +315,22 @@ impl<T: SessionRows> SessionQuery for T {
     }
 
     async fn overview(&self, from_ms: i64, before_ms: i64) -> Result<Overview, SinkError> {
-        let rooms = self
-            .created_rooms(from_ms, before_ms, i64::MAX as u64, 0)
-            .await?;
-        let connections = self.connections_opened(from_ms, before_ms).await?;
-        let traffic = self.daily_traffic(from_ms, before_ms).await?;
-        let open = self.open_now().await?;
+        let now_ms = crate::record::unix_millis(std::time::SystemTime::now());
+        // Four independent lookups, at once: a pooled sink runs them on its connections side
+        // by side.
+        let (rooms, connections, traffic, open) = futures::try_join!(
+            self.created_rooms(from_ms, before_ms, i64::MAX as u64, 0),
+            self.connection_totals(from_ms, before_ms, now_ms),
+            self.daily_traffic(from_ms, before_ms),
+            self.open_now(),
+        )?;
         let rows = overview::OverviewRows {
             rooms: &rooms,
-            connections: &connections,
+            connections,
             traffic: &traffic,
             open,
         };
-        let now_ms = crate::record::unix_millis(std::time::SystemTime::now());
-        Ok(overview::overview_of(from_ms, before_ms, now_ms, &rows))
+        Ok(overview::overview_of(from_ms, before_ms, rows))
     }
 }
 

@@ -22,7 +22,8 @@ pub fn sink_line(
     cpu_us_per_record: f64,
 ) -> String {
     format!(
-        "bench sink={sink} records={records} baseline_rps={baseline_rps:.0} pipeline_rps={pipeline_rps:.0} ratio={:.2} peak_rss_mb={:.1} service_cpu_us_per_record={cpu_us_per_record:.2}",
+        "bench sink={sink} records={records} baseline_rps={baseline_rps:.0} baseline_method=\"{}\" pipeline_rps={pipeline_rps:.0} ratio={:.2} peak_rss_mb={:.1} service_cpu_us_per_record={cpu_us_per_record:.2}",
+        crate::targets::baseline_method(sink),
         pipeline_rps / baseline_rps.max(1e-9),
         megabytes(peak_rss)
     )

@@ -4,6 +4,7 @@
 //! Registered as sink type `redis`; see docs/sink-redis.md for the layout.
 
 mod active_entity_store;
+mod append_reply;
 mod batch_order;
 pub mod config;
 mod connection;

@@ -14,8 +14,10 @@ use redis::{Cmd, Script};
 /// `KEYS[1]` = the stream, `KEYS[1 + i]` = the marker of record `i`.
 /// `ARGV[1]` = TTL in ms, `ARGV[2]` = the type field name (`type` / `kind`), then per record
 /// `id`, type, `room_sid`, `data`.
-/// Returns one string per record: `+` added, `=<entry id>` already there, `!<error>`
-/// refused by Redis (nothing written for that record).
+/// Returns only the records that were not added, as pairs: the record's position `i`
+/// (from 1), then `=<entry id>` (already there) or `!<error>` (refused by Redis, nothing
+/// written for that record). Every record not named was added: the common case costs no
+/// reply of its own.
 ///
 /// New records are the common case, so each costs two calls: `XADD`, then `SET NX` of the
 /// marker to the new entry id. When the marker was already there (a re-sent record), the
@@ -30,11 +32,11 @@ for i = 2, #KEYS do
   local entry = redis.pcall('XADD', stream, '*', 'id', ARGV[base], type_field, ARGV[base + 1],
     'room_sid', ARGV[base + 2], 'data', ARGV[base + 3])
   if type(entry) == 'table' and entry.err then
+    out[#out + 1] = i - 1
     out[#out + 1] = '!' .. entry.err
-  elseif redis.call('SET', KEYS[i], entry, 'NX', 'PX', ttl) then
-    out[#out + 1] = '+'
-  else
+  elseif not redis.call('SET', KEYS[i], entry, 'NX', 'PX', ttl) then
     redis.call('XDEL', stream, entry)
+    out[#out + 1] = i - 1
     out[#out + 1] = '=' .. redis.call('GET', KEYS[i])
   end
 end

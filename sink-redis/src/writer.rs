@@ -13,6 +13,7 @@ use analytics_core::{
 use redis::{Cmd, Value};
 
 use crate::{
+    append_reply::{append_statuses, AppendStatus},
     batch_order::BatchOrder,
     connection::RedisConnection,
     error::{classify, refused_status_is_retryable, reply_failure, Failure},
@@ -352,28 +353,23 @@ fn read_append_statuses(
         &mut BTreeSet<usize>,
     ),
 ) {
-    let statuses: Vec<String> = redis::from_redis_value_ref(reply).unwrap_or_default();
-    for (position, &index) in indices.iter().enumerate() {
-        match statuses.get(position).map(String::as_str) {
-            Some(status) if status.starts_with('+') => {
+    let Some(statuses) = append_statuses(reply, indices.len()) else {
+        for &index in indices {
+            let reason = "the append script's answer could not be read";
+            failures.insert(index, failure_of(index, true, reason));
+        }
+        return;
+    };
+    for (status, &index) in statuses.into_iter().zip(indices) {
+        match status {
+            AppendStatus::Added => {
                 summary.added += 1;
                 newly_stored.insert(index);
             }
-            Some(status) if status.starts_with('=') => summary.duplicates += 1,
-            Some(status) => {
-                let reason = status.strip_prefix('!').unwrap_or(status);
-                let retryable = refused_status_is_retryable(reason);
-                failures.insert(index, failure_of(index, retryable, reason));
-            }
-            None => {
-                failures.insert(
-                    index,
-                    failure_of(
-                        index,
-                        true,
-                        "the append script gave no status for this record",
-                    ),
-                );
+            AppendStatus::Duplicate => summary.duplicates += 1,
+            AppendStatus::Refused(reason) => {
+                let retryable = refused_status_is_retryable(&reason);
+                failures.insert(index, failure(index, retryable, reason));
             }
         }
     }

@@ -13,13 +13,16 @@ mod conversion_tests;
 mod descriptors;
 pub mod disk_buffer;
 pub mod document;
+mod document_plan;
 pub mod fixer;
+mod json_text;
 pub mod livekit_helper;
 pub mod metrics;
 pub mod pipeline;
 pub mod query;
 pub mod record;
 pub mod record_id;
+pub mod record_wire;
 pub mod registry;
 #[cfg(any(test, feature = "testkit"))]
 pub mod samples;
@@ -27,9 +30,13 @@ pub mod sender;
 pub mod shared_log;
 pub mod sink;
 mod sink_error;
+mod stat_columns;
 pub mod stat_traffic;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+mod wire;
+#[cfg(test)]
+mod wire_conversion_tests;
 
 pub use active_entities::{net_active_entity_changes, ActiveEntityChanges};
 pub use capabilities::Capabilities;

@@ -10,22 +10,24 @@ use std::{
 
 use livekit_protocol::{AnalyticsEvent, AnalyticsEventType as T, AnalyticsStat};
 use pbjson_types::Timestamp;
+use prost::Message;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use prost_reflect::MessageDescriptor;
-
 use crate::{
     descriptors::livekit_message,
-    document::{to_document_json, DocumentError},
-    record_id::{event_id, event_type_name, stat_id, stream_kind_name},
+    document::{DocumentError, DocumentWriter},
+    record_id::{event_id, event_type_name},
     stat_traffic::StatTraffic,
 };
 
-static EVENT_DESCRIPTOR: LazyLock<MessageDescriptor> =
-    LazyLock::new(|| livekit_message("AnalyticsEvent"));
-static STAT_DESCRIPTOR: LazyLock<MessageDescriptor> =
-    LazyLock::new(|| livekit_message("AnalyticsStat"));
+/// The document writers of the two message types a record is made of.
+pub(crate) static EVENT_DOCUMENT: LazyLock<DocumentWriter> = LazyLock::new(|| {
+    DocumentWriter::of(&livekit_message("AnalyticsEvent")).expect("in the descriptor pool")
+});
+pub(crate) static STAT_DOCUMENT: LazyLock<DocumentWriter> = LazyLock::new(|| {
+    DocumentWriter::of(&livekit_message("AnalyticsStat")).expect("in the descriptor pool")
+});
 
 /// Whether a record is an `AnalyticsEvent` or an `AnalyticsStat`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -142,6 +144,12 @@ pub struct Record {
 pub enum RecordError {
     #[error(transparent)]
     Document(#[from] DocumentError),
+    /// The bytes are not a protobuf encoding of the message.
+    #[error("malformed {message}: {reason}")]
+    Malformed {
+        message: &'static str,
+        reason: String,
+    },
 }
 
 impl Record {
@@ -154,7 +162,17 @@ impl Record {
         if event.timestamp.is_none() {
             event.timestamp = Some(timestamp_of(now));
         }
-        let document_json = to_document_json(&event, &EVENT_DESCRIPTOR)?;
+        let document_json = EVENT_DOCUMENT.write(&event.encode_to_vec())?;
+        Ok(Record::of_event(&event, document_json, expiration, now))
+    }
+
+    /// The record of `event` (which has its timestamp), whose document is `document_json`.
+    pub(crate) fn of_event(
+        event: &AnalyticsEvent,
+        document_json: String,
+        expiration: Duration,
+        now: SystemTime,
+    ) -> Record {
         let room_sid = first_non_empty(
             &event.room_id,
             event.room.as_ref().map(|room| room.sid.as_str()),
@@ -163,11 +181,12 @@ impl Record {
             &event.participant_id,
             event.participant.as_ref().map(|p| p.sid.as_str()),
         );
-        Ok(Record {
+        Record {
             kind: RecordKind::Event,
-            id: event_id(&event),
+            id: event_id(event),
             type_name: event_type_name(event.r#type),
             timestamp_ms: millis(event.timestamp.as_ref()),
+            active_change: active_change(event, &room_sid, &participant_sid),
             room_name: event
                 .room
                 .as_ref()
@@ -178,7 +197,6 @@ impl Record {
                 .as_ref()
                 .map(|p| p.identity.clone())
                 .unwrap_or_default(),
-            active_change: active_change(&event, &room_sid, &participant_sid),
             room_sid,
             participant_sid,
             track_id: event.track_id.clone(),
@@ -193,7 +211,7 @@ impl Record {
             client_reported: false,
             expire_at_ms: expire_at(now, expiration),
             document_json,
-        })
+        }
     }
 
     /// Converts a close event made up by the active-entities fixer: as
@@ -228,30 +246,7 @@ impl Record {
         if stat.time_stamp.is_none() {
             stat.time_stamp = Some(timestamp_of(now));
         }
-        let document_json = to_document_json(&stat, &STAT_DESCRIPTOR)?;
-        Ok(Record {
-            kind: RecordKind::Stat,
-            id: stat_id(&stat),
-            type_name: stream_kind_name(stat.kind),
-            timestamp_ms: millis(stat.time_stamp.as_ref()),
-            room_sid: stat.room_id.clone(),
-            room_name: stat.room_name.clone(),
-            participant_sid: stat.participant_id.clone(),
-            participant_identity: String::new(),
-            track_id: stat.track_id.clone(),
-            egress_id: String::new(),
-            ingress_id: String::new(),
-            node_id: stat.node.clone(),
-            score: stat.score,
-            min_score: stat.min_score,
-            median_score: stat.median_score,
-            mime: stat.mime.clone(),
-            traffic: Some(StatTraffic::of(&stat)),
-            client_reported: false,
-            expire_at_ms: expire_at(now, expiration),
-            active_change: None,
-            document_json,
-        })
+        Record::from_stat_bytes(&stat.encode_to_vec(), expiration, now)
     }
 
     /// About how many bytes of memory the record holds (what `buffer.max_bytes` counts).
@@ -371,7 +366,8 @@ pub fn timestamp_of(time: SystemTime) -> Timestamp {
     }
 }
 
-fn millis(timestamp: Option<&Timestamp>) -> i64 {
+/// Unix milliseconds of a protobuf timestamp (0 without one).
+pub(crate) fn millis(timestamp: Option<&Timestamp>) -> i64 {
     timestamp.map_or(0, |t| {
         t.seconds.saturating_mul(1000) + i64::from(t.nanos / 1_000_000)
     })

@@ -23,10 +23,10 @@ pub fn stream_kind_name(number: i32) -> String {
 /// `ingress_id:` (each when non-empty) `TYPE:ts`. The egress and ingress segments are ours:
 /// without them two egresses started in the same second share an id.
 pub fn event_id(event: &AnalyticsEvent) -> String {
-    let mut key = String::with_capacity(96);
+    let mut key = Md5::new();
     if let Some(room) = &event.room {
-        key.push_str(&room.sid);
-        key.push(':');
+        key.update(room.sid.as_bytes());
+        key.update(b":");
     }
     for segment in [
         &event.participant_id,
@@ -35,45 +35,74 @@ pub fn event_id(event: &AnalyticsEvent) -> String {
         &event.ingress_id,
     ] {
         if !segment.is_empty() {
-            key.push_str(segment);
-            key.push(':');
+            key.update(segment.as_bytes());
+            key.update(b":");
         }
     }
-    key.push_str(&event_type_name(event.r#type));
-    key.push(':');
-    push_timestamp(&mut key, event.timestamp.as_ref());
-    md5_hex(&key)
+    match AnalyticsEventType::try_from(event.r#type) {
+        Ok(known) => key.update(known.as_str_name().as_bytes()),
+        Err(_) => key.update(itoa::Buffer::new().format(event.r#type).as_bytes()),
+    }
+    key.update(b":");
+    update_timestamp(&mut key, event.timestamp.as_ref());
+    hex(key)
 }
 
 /// `room_id:participant_id:track_id:KIND:node:ts`.
 pub fn stat_id(stat: &AnalyticsStat) -> String {
-    let mut key = String::with_capacity(128);
-    for segment in [&stat.room_id, &stat.participant_id, &stat.track_id] {
-        key.push_str(segment);
-        key.push(':');
+    stat_id_of(StatIdParts {
+        room_id: &stat.room_id,
+        participant_id: &stat.participant_id,
+        track_id: &stat.track_id,
+        kind: stat.kind,
+        node: &stat.node,
+        time_stamp: stat.time_stamp.as_ref(),
+    })
+}
+
+/// The fields of a stat its id is made of.
+pub(crate) struct StatIdParts<'a> {
+    pub room_id: &'a str,
+    pub participant_id: &'a str,
+    pub track_id: &'a str,
+    pub kind: i32,
+    pub node: &'a str,
+    pub time_stamp: Option<&'a Timestamp>,
+}
+
+/// [`stat_id`] of a stat's parts.
+pub(crate) fn stat_id_of(parts: StatIdParts<'_>) -> String {
+    let mut key = Md5::new();
+    for segment in [parts.room_id, parts.participant_id, parts.track_id] {
+        key.update(segment.as_bytes());
+        key.update(b":");
     }
-    key.push_str(&stream_kind_name(stat.kind));
-    key.push(':');
-    key.push_str(&stat.node);
-    key.push(':');
-    push_timestamp(&mut key, stat.time_stamp.as_ref());
-    md5_hex(&key)
+    match StreamType::try_from(parts.kind) {
+        Ok(known) => key.update(known.as_str_name().as_bytes()),
+        Err(_) => key.update(itoa::Buffer::new().format(parts.kind).as_bytes()),
+    }
+    key.update(b":");
+    key.update(parts.node.as_bytes());
+    key.update(b":");
+    update_timestamp(&mut key, parts.time_stamp);
+    hex(key)
 }
 
 /// Decimal seconds, immediately followed by decimal nanos when nanos > 0.
-fn push_timestamp(key: &mut String, timestamp: Option<&Timestamp>) {
+fn update_timestamp(key: &mut Md5, timestamp: Option<&Timestamp>) {
     let (seconds, nanos) = timestamp.map_or((0, 0), |t| (t.seconds, t.nanos));
     let mut digits = itoa::Buffer::new();
-    key.push_str(digits.format(seconds));
+    key.update(digits.format(seconds).as_bytes());
     if nanos > 0 {
-        key.push_str(digits.format(nanos));
+        key.update(digits.format(nanos).as_bytes());
     }
 }
 
-fn md5_hex(key: &str) -> String {
+/// The digest in lowercase hex.
+fn hex(key: Md5) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut hex = String::with_capacity(32);
-    for byte in Md5::digest(key.as_bytes()) {
+    for byte in key.finalize() {
         hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
         hex.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
     }

@@ -28,42 +28,81 @@ pub struct StatTraffic {
     pub covered_ms: i64,
 }
 
+/// What one stream adds to its stat's sums.
+pub(crate) struct StreamFigures<'a> {
+    pub bytes: u64,
+    pub packets: u32,
+    pub packets_lost: u32,
+    pub frames: u32,
+    pub jitter: u32,
+    pub rtt: u32,
+    pub start: Option<&'a Timestamp>,
+    pub end: Option<&'a Timestamp>,
+}
+
+/// `From<&T> for StreamFigures` for a stream type with `AnalyticsStream`'s field names: the
+/// decoded message, and the columns read straight from its wire bytes.
+macro_rules! stream_figures_from {
+    ($stream:ty) => {
+        impl<'a> From<&'a $stream> for $crate::stat_traffic::StreamFigures<'a> {
+            fn from(stream: &'a $stream) -> $crate::stat_traffic::StreamFigures<'a> {
+                $crate::stat_traffic::StreamFigures {
+                    bytes: stream.primary_bytes,
+                    packets: stream.primary_packets,
+                    packets_lost: stream.packets_lost,
+                    frames: stream.frames,
+                    jitter: stream.jitter,
+                    rtt: stream.rtt,
+                    start: stream.start_time.as_ref(),
+                    end: stream.end_time.as_ref(),
+                }
+            }
+        }
+    };
+}
+pub(crate) use stream_figures_from;
+
+stream_figures_from!(AnalyticsStream);
+
 impl StatTraffic {
     /// The sums of `stat`'s streams.
     pub fn of(stat: &AnalyticsStat) -> StatTraffic {
-        let mut traffic = StatTraffic::default();
-        let mut covered: Option<i64> = None;
-        for stream in &stat.streams {
-            traffic.add(stream);
-            if let Some(span) = span_ms(stream) {
-                covered = Some(covered.map_or(span, |longest| longest.max(span)));
-            }
-        }
-        traffic.covered_ms = covered.unwrap_or(0);
-        traffic
+        StatTraffic::sum(stat.streams.iter().map(StreamFigures::from))
     }
 
     /// The sums of a stored stat document (for a record converted before the sums were
     /// kept): the same numbers [`StatTraffic::of`] takes from the message.
     pub fn of_document(document: &Map<String, Value>) -> StatTraffic {
         let streams = document.get("streams").and_then(Value::as_array);
+        let streams: Vec<AnalyticsStream> = streams
+            .into_iter()
+            .flatten()
+            .map(|stream| {
+                let number = |field: &str| stream.get(field).and_then(integer).unwrap_or(0);
+                AnalyticsStream {
+                    primary_bytes: u64::try_from(number("primary_bytes")).unwrap_or(0),
+                    primary_packets: u32::try_from(number("primary_packets")).unwrap_or(0),
+                    packets_lost: u32::try_from(number("packets_lost")).unwrap_or(0),
+                    frames: u32::try_from(number("frames")).unwrap_or(0),
+                    jitter: u32::try_from(number("jitter")).unwrap_or(0),
+                    rtt: u32::try_from(number("rtt")).unwrap_or(0),
+                    start_time: stream.get("start_time").and_then(timestamp),
+                    end_time: stream.get("end_time").and_then(timestamp),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        StatTraffic::sum(streams.iter().map(StreamFigures::from))
+    }
+
+    /// The sums of a stat's streams, and the longest span among them.
+    pub(crate) fn sum<'a>(streams: impl Iterator<Item = StreamFigures<'a>>) -> StatTraffic {
         let mut traffic = StatTraffic::default();
         let mut covered: Option<i64> = None;
-        for stream in streams.into_iter().flatten() {
-            let number = |field: &str| stream.get(field).and_then(integer).unwrap_or(0);
-            let stream_message = AnalyticsStream {
-                primary_bytes: u64::try_from(number("primary_bytes")).unwrap_or(0),
-                primary_packets: u32::try_from(number("primary_packets")).unwrap_or(0),
-                packets_lost: u32::try_from(number("packets_lost")).unwrap_or(0),
-                frames: u32::try_from(number("frames")).unwrap_or(0),
-                jitter: u32::try_from(number("jitter")).unwrap_or(0),
-                rtt: u32::try_from(number("rtt")).unwrap_or(0),
-                start_time: stream.get("start_time").and_then(timestamp),
-                end_time: stream.get("end_time").and_then(timestamp),
-                ..Default::default()
-            };
-            traffic.add(&stream_message);
-            if let Some(span) = span_ms(&stream_message) {
+        for stream in streams {
+            traffic.add(&stream);
+            if let (Some(start), Some(end)) = (stream.start, stream.end) {
+                let span = millis(end) - millis(start);
                 covered = Some(covered.map_or(span, |longest| longest.max(span)));
             }
         }
@@ -71,11 +110,11 @@ impl StatTraffic {
         traffic
     }
 
-    fn add(&mut self, stream: &AnalyticsStream) {
+    fn add(&mut self, stream: &StreamFigures<'_>) {
         self.bytes = self
             .bytes
-            .saturating_add(i64::try_from(stream.primary_bytes).unwrap_or(i64::MAX));
-        self.packets += i64::from(stream.primary_packets);
+            .saturating_add(i64::try_from(stream.bytes).unwrap_or(i64::MAX));
+        self.packets += i64::from(stream.packets);
         self.packets_lost += i64::from(stream.packets_lost);
         self.frames += i64::from(stream.frames);
         if stream.jitter > 0 {
@@ -87,11 +126,6 @@ impl StatTraffic {
             self.rtt_sum += f64::from(stream.rtt);
         }
     }
-}
-
-/// `end_time - start_time` in milliseconds, when the stream has both.
-fn span_ms(stream: &AnalyticsStream) -> Option<i64> {
-    Some(millis(stream.end_time.as_ref()?) - millis(stream.start_time.as_ref()?))
 }
 
 /// A JSON integer, or a string holding one (how protobuf's JSON writes 64-bit numbers).

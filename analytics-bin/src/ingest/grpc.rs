@@ -4,39 +4,46 @@
 //! analytics: `video.roomAdmin` for every room), and ended with UNAUTHENTICATED when that
 //! token expires. A node-states stream speaks for one node, the one its first report names.
 //!
-//! A stream is read and decoded on its handler's task while its messages are converted and
-//! admitted, in order, on a second task: one busy stream keeps two cores at work.
+//! The stats and events streams are read as raw bytes ([`raw`]): each message's records
+//! are converted straight from the bytes LiveKit sent. A stream is read on its handler's
+//! task, each message converted on a task of its own (so that consecutive messages of one
+//! busy stream are converted on both cores), and the records admitted in the messages'
+//! order by a third task.
 
-use std::sync::Arc;
+mod raw;
 
-use axum::http::StatusCode;
+use std::{sync::Arc, time::SystemTime};
 
-use livekit_protocol::{
-    AnalyticsEvent, AnalyticsEvents, AnalyticsNodeRooms, AnalyticsStat, AnalyticsStats,
+use analytics_core::{
+    record_wire::{events_records, stats_records},
+    Record,
 };
+use axum::http::StatusCode;
+use bytes::Bytes;
+use livekit_protocol::{AnalyticsEvents, AnalyticsNodeRooms, AnalyticsStats};
 use tokio::{
     sync::mpsc,
-    task::JoinError,
+    task::{JoinError, JoinHandle},
     time::{sleep_until, Instant},
 };
 use tonic::{Request, Response, Status, Streaming};
 
+pub use self::raw::RecorderServer;
 use crate::{
     auth::{Authorized, IngestScope},
-    ingest::{admit, grpc_status::to_status, ApiError, AppState, RefusalReason},
+    ingest::{admit_records, grpc_status::to_status, ApiError, AppState, RefusalReason},
     node_state::NodeRoomStates,
-    recorder_service::{
-        analytics_recorder_service_server::{
-            AnalyticsRecorderService, AnalyticsRecorderServiceServer,
-        },
-        Empty,
-    },
+    recorder_service::{analytics_recorder_service_server::AnalyticsRecorderService, Empty},
 };
 
 const SOURCE: &str = "grpc";
 
-/// Messages read ahead of the one being converted (each at most `max_message_bytes`).
+/// Messages read ahead of the one being admitted (each at most `max_message_bytes`), and
+/// converted meanwhile.
 const READ_AHEAD: usize = 2;
+
+/// Converts one message of a stream into its records.
+type Convert<T> = fn(&AppState, T) -> Result<Vec<Record>, ApiError>;
 
 /// The service: admits events and stats into the pipeline, keeps node room states.
 #[derive(Clone)]
@@ -46,14 +53,13 @@ pub struct AnalyticsRecorder {
 }
 
 impl AnalyticsRecorder {
-    /// The tonic server, refusing messages over `max_message_bytes` (RESOURCE_EXHAUSTED).
+    /// The gRPC server, refusing messages over `max_message_bytes` (RESOURCE_EXHAUSTED).
     pub fn server(
         state: AppState,
         node_states: Arc<NodeRoomStates>,
         max_message_bytes: usize,
-    ) -> AnalyticsRecorderServiceServer<AnalyticsRecorder> {
-        AnalyticsRecorderServiceServer::new(AnalyticsRecorder { state, node_states })
-            .max_decoding_message_size(max_message_bytes)
+    ) -> RecorderServer {
+        RecorderServer::new(AnalyticsRecorder { state, node_states }, max_message_bytes)
     }
 
     /// Verifies the bearer token of the `authorization` metadata with the key its `iss` names
@@ -104,32 +110,27 @@ impl AnalyticsRecorder {
         to_status(&self.state.refuse(error))
     }
 
-    async fn admit(
-        &self,
-        events: Vec<AnalyticsEvent>,
-        stats: Vec<AnalyticsStat>,
-    ) -> Result<(), Status> {
-        admit(&self.state, SOURCE, events, stats)
-            .await
-            .map(|_| ())
-            .map_err(|error| self.refuse(error))
-    }
-
-    /// Reads every message of `stream` and has a second task convert and admit them in
-    /// order. Ends with the first refusal or stream error, or when `token` expires; messages
-    /// read before a stream error or the expiry are still admitted, none read after.
+    /// Reads every message of `stream`, converts each with `convert` on a task of its own
+    /// and has another task admit their records in the messages' order. Ends with the first
+    /// refusal or stream error, or when `token` expires; messages read before a stream error
+    /// or the expiry are still admitted, none read after.
     async fn consume<T: Send + 'static>(
         &self,
         mut stream: Streaming<T>,
         token: &StreamToken,
-        split: fn(T) -> (Vec<AnalyticsEvent>, Vec<AnalyticsStat>),
+        convert: Convert<T>,
     ) -> Result<(), Status> {
-        let (sender, mut receiver) = mpsc::channel::<T>(READ_AHEAD);
+        let (sender, mut receiver) = mpsc::channel::<JoinHandle<ConvertedMessage>>(READ_AHEAD);
         let recorder = self.clone();
-        let mut converter = tokio::spawn(async move {
-            while let Some(message) = receiver.recv().await {
-                let (events, stats) = split(message);
-                recorder.admit(events, stats).await?;
+        let mut admitter = tokio::spawn(async move {
+            while let Some(converting) = receiver.recv().await {
+                let records = converting
+                    .await
+                    .map_err(conversion_failed)?
+                    .map_err(|error| recorder.refuse(error))?;
+                admit_records(&recorder.state, SOURCE, records)
+                    .await
+                    .map_err(|error| recorder.refuse(error))?;
             }
             Ok(())
         });
@@ -138,13 +139,15 @@ impl AnalyticsRecorder {
         let read_error = loop {
             tokio::select! {
                 biased;
-                // The converter only stops early on a refusal.
-                refused = &mut converter => return converter_result(refused),
+                // The admitter only stops early on a refusal.
+                refused = &mut admitter => return admitter_result(refused),
                 () = &mut expiry => break Some(self.expired(token)),
                 message = self.next_message(&mut stream) => match message {
                     Ok(Some(_)) if token.has_expired() => break Some(self.expired(token)),
                     Ok(Some(message)) => {
-                        if sender.send(message).await.is_err() {
+                        let state = self.state.clone();
+                        let converting = tokio::spawn(async move { convert(&state, message) });
+                        if sender.send(converting).await.is_err() {
                             break None;
                         }
                     }
@@ -154,10 +157,10 @@ impl AnalyticsRecorder {
             }
         };
         drop(sender);
-        let converted = converter_result(converter.await);
+        let admitted = admitter_result(admitter.await);
         match read_error {
             Some(status) => Err(status),
-            None => converted,
+            None => admitted,
         }
     }
 
@@ -246,13 +249,68 @@ fn check_node(
     }
 }
 
-fn converter_result(joined: Result<Result<(), Status>, JoinError>) -> Result<(), Status> {
-    joined.unwrap_or_else(|error| {
-        tracing::error!(error = %error, "gRPC ingest: the converting task failed");
-        Err(Status::internal("the message could not be converted"))
-    })
+/// A message's records, or why it cannot be admitted.
+type ConvertedMessage = Result<Vec<Record>, ApiError>;
+
+fn admitter_result(joined: Result<Result<(), Status>, JoinError>) -> Result<(), Status> {
+    joined.unwrap_or_else(|error| Err(conversion_failed(error)))
 }
 
+fn conversion_failed(error: JoinError) -> Status {
+    tracing::error!(error = %error, "gRPC ingest: a converting task failed");
+    Status::internal("the message could not be converted")
+}
+
+/// The records of an `AnalyticsStats` message's bytes.
+fn stats_of_bytes(state: &AppState, message: Bytes) -> ConvertedMessage {
+    let expiration = state.pipeline.expiration();
+    stats_records(&message, expiration, SystemTime::now()).map_err(malformed)
+}
+
+/// The records of an `AnalyticsEvents` message's bytes.
+fn events_of_bytes(state: &AppState, message: Bytes) -> ConvertedMessage {
+    let expiration = state.pipeline.expiration();
+    events_records(&message, expiration, SystemTime::now()).map_err(malformed)
+}
+
+/// Bytes that are no protobuf message of the stream's type: refused as tonic refuses a
+/// message it cannot decode.
+fn malformed(error: analytics_core::record::RecordError) -> ApiError {
+    ApiError::bad_request(
+        SOURCE,
+        RefusalReason::MalformedMessage,
+        format!("malformed message: {error}"),
+    )
+}
+
+/// The records of a decoded `AnalyticsStats` message.
+fn stats_of_message(state: &AppState, message: AnalyticsStats) -> ConvertedMessage {
+    let (expiration, now) = (state.pipeline.expiration(), SystemTime::now());
+    message
+        .stats
+        .into_iter()
+        .map(|stat| Record::from_stat(stat, expiration, now))
+        .collect::<Result<_, _>>()
+        .map_err(unconvertible)
+}
+
+/// The records of a decoded `AnalyticsEvents` message.
+fn events_of_message(state: &AppState, message: AnalyticsEvents) -> ConvertedMessage {
+    let (expiration, now) = (state.pipeline.expiration(), SystemTime::now());
+    message
+        .events
+        .into_iter()
+        .map(|event| Record::from_event(event, expiration, now))
+        .collect::<Result<_, _>>()
+        .map_err(unconvertible)
+}
+
+fn unconvertible(error: analytics_core::record::RecordError) -> ApiError {
+    ApiError::bad_request(SOURCE, RefusalReason::Unconvertible, error.to_string())
+}
+
+/// The generated server's methods. [`RecorderServer`] serves the stats and events streams
+/// itself, from their raw bytes; these decode them first, to the same records.
 #[tonic::async_trait]
 impl AnalyticsRecorderService for AnalyticsRecorder {
     async fn ingest_stats(
@@ -260,10 +318,8 @@ impl AnalyticsRecorderService for AnalyticsRecorder {
         request: Request<Streaming<AnalyticsStats>>,
     ) -> Result<Response<Empty>, Status> {
         let token = self.authorize(&request)?;
-        self.consume(request.into_inner(), &token, |message: AnalyticsStats| {
-            (Vec::new(), message.stats)
-        })
-        .await?;
+        self.consume(request.into_inner(), &token, stats_of_message)
+            .await?;
         Ok(Response::new(()))
     }
 
@@ -272,10 +328,8 @@ impl AnalyticsRecorderService for AnalyticsRecorder {
         request: Request<Streaming<AnalyticsEvents>>,
     ) -> Result<Response<Empty>, Status> {
         let token = self.authorize(&request)?;
-        self.consume(request.into_inner(), &token, |message: AnalyticsEvents| {
-            (message.events, Vec::new())
-        })
-        .await?;
+        self.consume(request.into_inner(), &token, events_of_message)
+            .await?;
         Ok(Response::new(()))
     }
 

@@ -34,35 +34,11 @@ use crate::{
 #[tokio::main]
 async fn main() -> ExitCode {
     let options = Options::parse();
-    if let Some(Command::Read(read)) = &options.command {
-        return match read::run(read).await {
-            Ok(true) => ExitCode::SUCCESS,
-            Ok(false) => ExitCode::FAILURE,
-            Err(message) => {
-                eprintln!("error: {message}");
-                ExitCode::FAILURE
-            }
-        };
-    }
-    if let Some(Command::Nats(nats)) = &options.command {
-        return match nats::run(nats).await {
-            Ok(true) => ExitCode::SUCCESS,
-            Ok(false) => ExitCode::FAILURE,
-            Err(message) => {
-                eprintln!("error: {message}");
-                ExitCode::FAILURE
-            }
-        };
-    }
-    if let Some(Command::Latency(latency)) = &options.command {
-        return match latency::run(latency).await {
-            Ok(true) => ExitCode::SUCCESS,
-            Ok(false) => ExitCode::FAILURE,
-            Err(message) => {
-                eprintln!("error: {message}");
-                ExitCode::FAILURE
-            }
-        };
+    match &options.command {
+        Some(Command::Read(read)) => return exit_code(read::run(read).await),
+        Some(Command::Nats(nats)) => return exit_code(nats::run(nats).await),
+        Some(Command::Latency(latency)) => return exit_code(latency::run(latency).await),
+        None => {}
     }
     if let Some(path) = &options.dump_records {
         let dumped = dataset::Dataset::generate(
@@ -70,25 +46,22 @@ async fn main() -> ExitCode {
             std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000),
         )
         .and_then(|dataset| dump::write(&dataset, path));
-        return match dumped {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(message) => {
-                eprintln!("error: {message}");
-                ExitCode::FAILURE
-            }
-        };
+        return exit_code(dumped.map(|()| true));
     }
     let servers = Servers::from_env();
     let plan = match options.plan(&servers) {
         Ok(plan) => plan,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::FAILURE;
-        }
+        Err(message) => return exit_code(Err(message)),
     };
-    match measure::run(&options, &plan).await {
-        Ok(complete) if complete => ExitCode::SUCCESS,
-        Ok(_) => ExitCode::FAILURE,
+    exit_code(measure::run(&options, &plan).await)
+}
+
+/// The process's exit code for a command's outcome: success only when it completed, with an
+/// error printed to stderr.
+fn exit_code(outcome: Result<bool, String>) -> ExitCode {
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
         Err(message) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE

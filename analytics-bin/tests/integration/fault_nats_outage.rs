@@ -120,15 +120,7 @@ async fn fault_nats_database_down_stream_holds_the_backlog_and_other_sinks_go_on
         sqlite_backlog < sent_during_outage / 5,
         "SQLite kept up meanwhile: {sqlite_backlog} unacknowledged"
     );
-    for (position, sink) in OTHER_SINKS.iter().enumerate() {
-        for window in written.windows(STALL_WINDOW + 1) {
-            let (first, last) = (window[0][position], window[STALL_WINDOW][position]);
-            assert!(
-                last > first,
-                "{sink} wrote nothing for {STALL_WINDOW} s during the outage ({first} → {last})"
-            );
-        }
-    }
+    fault_support::progress::assert_no_stall(&OTHER_SINKS, &written, STALL_WINDOW);
     stores
         .assert_stored_exactly_once(&sent, &sent, Duration::from_secs(60))
         .await;

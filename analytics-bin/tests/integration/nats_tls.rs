@@ -109,31 +109,48 @@ fn certificates(dir: &Path) -> TestCertificates {
     }
 }
 
-fn tls_server(dir: &Path, certificates: &TestCertificates) -> StandaloneNats {
+/// A TLS-only NATS server of the test's own, its certificates and its URL, in a directory
+/// removed when dropped.
+struct TlsSetup {
+    dir: tempfile::TempDir,
+    certificates: TestCertificates,
+    server: StandaloneNats,
+    urls: String,
+}
+
+/// Starts the server when the NATS tests run here (`None` otherwise, as every NATS test).
+fn tls_setup() -> Option<TlsSetup> {
+    nats_urls()?;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let certificates = certificates(dir.path());
     let (cert, key) = (
         certificates.cert.display().to_string(),
         certificates.key.display().to_string(),
     );
-    StandaloneNats::start(dir, &["--tls", "--tlscert", &cert, "--tlskey", &key])
+    let server =
+        StandaloneNats::start(dir.path(), &["--tls", "--tlscert", &cert, "--tlskey", &key]);
+    let urls = format!("tls://127.0.0.1:{}", server.port);
+    Some(TlsSetup {
+        dir,
+        certificates,
+        server,
+        urls,
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nats_over_tls_with_the_authority_stores_every_record_once() {
-    if nats_urls().is_none() {
+    let Some(setup) = tls_setup() else {
         return;
-    }
-    let dir = tempfile::tempdir().expect("temp dir");
-    let certificates = certificates(dir.path());
-    let server = tls_server(dir.path(), &certificates);
-    let urls = format!("tls://127.0.0.1:{}", server.port);
+    };
     let buffer = buffer_yaml(
-        &urls,
+        &setup.urls,
         "LKA_TLS",
-        &format!("tls: {{ ca_file: '{}' }}", certificates.ca.display()),
+        &format!("tls: {{ ca_file: '{}' }}", setup.certificates.ca.display()),
     );
-    let db = dir.path().join("analytics.db");
+    let db = setup.dir.path().join("analytics.db");
     let port = FaultService::port();
-    let service_dir = dir.path().join("service");
+    let service_dir = setup.dir.path().join("service");
     std::fs::create_dir_all(&service_dir).expect("service dir");
     let service = FaultService::start(
         &service_dir,
@@ -151,21 +168,17 @@ async fn nats_over_tls_with_the_authority_stores_every_record_once() {
     );
     assert_sqlite_holds_exactly(&db, &IdSet::of_calls(calls.iter())).await;
     drop(service);
-    drop(server);
+    drop(setup.server);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nats_over_tls_without_the_authority_stops_the_start_with_a_clear_error() {
-    if nats_urls().is_none() {
+    let Some(setup) = tls_setup() else {
         return;
-    }
-    let dir = tempfile::tempdir().expect("temp dir");
-    let certificates = certificates(dir.path());
-    let server = tls_server(dir.path(), &certificates);
-    let urls = format!("tls://127.0.0.1:{}", server.port);
-    let buffer = buffer_yaml(&urls, "LKA_TLS_UNTRUSTED", "");
-    let sinks = sqlite_sink(&dir.path().join("analytics.db"));
-    let (success, stderr) = run_until_exit(dir.path(), &config(free_port(), &sinks, &buffer));
+    };
+    let buffer = buffer_yaml(&setup.urls, "LKA_TLS_UNTRUSTED", "");
+    let sinks = sqlite_sink(&setup.dir.path().join("analytics.db"));
+    let (success, stderr) = run_until_exit(setup.dir.path(), &config(free_port(), &sinks, &buffer));
     assert!(
         !success,
         "exit 1 when the server's certificate is not trusted"
@@ -176,5 +189,5 @@ async fn nats_over_tls_without_the_authority_stops_the_start_with_a_clear_error(
             && stderr.contains("tls.ca_file"),
         "a clear error about the server's certificate: {stderr}"
     );
-    drop(server);
+    drop(setup.server);
 }

@@ -6,10 +6,12 @@
 #
 # Which build: SecantusDB's Rust build, `secantusd-rs` from the crates.io crate secantus-mdb
 # (pinned below), is far faster than the Python build and is preferred. It is built once with
-# `cargo install --locked` (needs cmake, installed with apt-get when missing) into
-# .test-servers/secantus-rs/ and reused from there. The crate declares rust-version 1.98; this
+# `cargo install --locked` (needs cmake, installed with apt-get when missing) into a cache
+# shared by every checkout on the machine, $LKA_TOOL_CACHE (default
+# ${XDG_CACHE_HOME:-~/.cache}/livekit-analytics), and reused from there, so a fresh clone
+# (CI's) does not build it again; its data and logs stay in .test-servers/secantus-rs/. The crate declares rust-version 1.98; this
 # version also builds on Rust 1.95, so it is installed with --ignore-rust-version. A failed
-# build is remembered (.test-servers/secantus-rs/build-failed) and not retried on every run;
+# build is remembered (build-failed in that cache) and not retried on every run;
 # then, or when cargo is missing, or with LKA_MONGO_BUILD=python, the Python build
 # (`secantusd-py`, PyPI SecantusDB 0.7.0b3) is started instead, with one line saying why. The
 # Python build is installed in every case: sink-mongo's restart test starts its own.
@@ -23,10 +25,11 @@ lka_mongo_py_log="$lka_mongo_root/.test-servers/secantus$lka_mongo_suffix.log"
 lka_mongo_rs_crate="secantus-mdb"
 lka_mongo_rs_version="0.5.3-beta.196"
 lka_mongo_rs_declared_rust="1.98"
-lka_mongo_rs_root="$lka_mongo_root/.test-servers/secantus-rs"
+lka_mongo_rs_root="${LKA_TOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/livekit-analytics}/secantus-rs-$lka_mongo_rs_version"
 lka_mongo_rs_bin="$lka_mongo_rs_root/bin/secantusd-rs"
-lka_mongo_rs_dir="$lka_mongo_rs_root/data$lka_mongo_suffix"
-lka_mongo_rs_log="$lka_mongo_rs_root/server$lka_mongo_suffix.log"
+lka_mongo_rs_state="$lka_mongo_root/.test-servers/secantus-rs"
+lka_mongo_rs_dir="$lka_mongo_rs_state/data$lka_mongo_suffix"
+lka_mongo_rs_log="$lka_mongo_rs_state/server$lka_mongo_suffix.log"
 lka_mongo_rs_build_log="$lka_mongo_rs_root/build.log"
 lka_mongo_rs_failed="$lka_mongo_rs_root/build-failed"
 
@@ -51,7 +54,7 @@ lka_mongo_rs_ready() {
 }
 
 # Whether secantusd-rs is to be used: the cached one, or one built now into
-# .test-servers/secantus-rs; otherwise says in one line why the Python build is used instead
+# the machine's tool cache; otherwise says in one line why the Python build is used instead
 # (then returns 1). A failed build is recorded so later runs do not retry it.
 lka_mongo_rs_build() {
     local rustc_version
@@ -77,7 +80,7 @@ lka_mongo_rs_build() {
             return 1
         fi
     fi
-    echo "mongo: building $lka_mongo_rs_crate $lka_mongo_rs_version (SecantusDB's Rust build; once per checkout, about 10 CPU-minutes: 15-40 min on a busy 2-core machine; it declares Rust $lka_mongo_rs_declared_rust and builds on rustc $rustc_version with --ignore-rust-version; log $lka_mongo_rs_build_log)"
+    echo "mongo: building $lka_mongo_rs_crate $lka_mongo_rs_version (SecantusDB's Rust build; once per machine, into $lka_mongo_rs_root, about 10 CPU-minutes: 15-40 min on a busy 2-core machine; it declares Rust $lka_mongo_rs_declared_rust and builds on rustc $rustc_version with --ignore-rust-version; log $lka_mongo_rs_build_log)"
     if CARGO_TARGET_DIR="$lka_mongo_rs_root/build" nice -n 10 cargo install --locked --ignore-rust-version \
         --root "$lka_mongo_rs_root" --version "$lka_mongo_rs_version" "$lka_mongo_rs_crate" \
         >"$lka_mongo_rs_build_log" 2>&1 && lka_mongo_rs_ready; then
@@ -131,5 +134,5 @@ export LKA_TEST_MONGO_URL="mongodb://127.0.0.1:$lka_mongo_port/?directConnection
 echo "mongo: LKA_TEST_MONGO_URL=$LKA_TEST_MONGO_URL"
 unset lka_mongo_root lka_mongo_port lka_mongo_suffix lka_mongo_py_dir lka_mongo_py_log \
     lka_mongo_rs_crate lka_mongo_rs_version lka_mongo_rs_declared_rust lka_mongo_rs_root \
-    lka_mongo_rs_bin lka_mongo_rs_dir lka_mongo_rs_log lka_mongo_rs_build_log lka_mongo_rs_failed
+    lka_mongo_rs_bin lka_mongo_rs_state lka_mongo_rs_dir lka_mongo_rs_log lka_mongo_rs_build_log lka_mongo_rs_failed
 unset -f lka_mongo_answers lka_mongo_listener lka_mongo_rs_ready lka_mongo_rs_build lka_mongo_wait

@@ -14,7 +14,9 @@
 # build is remembered (build-failed in that cache) and not retried on every run;
 # then, or when cargo is missing, or with LKA_MONGO_BUILD=python, the Python build
 # (`secantusd-py`, PyPI SecantusDB 0.7.0b3) is started instead, with one line saying why. The
-# Python build is installed in every case: sink-mongo's restart test starts its own.
+# Python build is installed in every case. LKA_TEST_MONGO_SERVER_BIN names the build sink-mongo's
+# restart test starts a server of its own with: the Rust build when it is cached, else
+# secantusd-py.
 
 lka_mongo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 lka_mongo_port="${LKA_MONGO_PORT:-27217}"
@@ -131,6 +133,12 @@ else
 fi
 
 export LKA_TEST_MONGO_URL="mongodb://127.0.0.1:$lka_mongo_port/?directConnection=true"
+if [ "${LKA_MONGO_BUILD:-}" != python ] && lka_mongo_rs_ready; then
+    export LKA_TEST_MONGO_SERVER_BIN="$lka_mongo_rs_bin"
+else
+    export LKA_TEST_MONGO_SERVER_BIN=secantusd-py
+fi
+echo "mongo: LKA_TEST_MONGO_SERVER_BIN=$LKA_TEST_MONGO_SERVER_BIN (servers the tests start themselves)"
 echo "mongo: LKA_TEST_MONGO_URL=$LKA_TEST_MONGO_URL"
 unset lka_mongo_root lka_mongo_port lka_mongo_suffix lka_mongo_py_dir lka_mongo_py_log \
     lka_mongo_rs_crate lka_mongo_rs_version lka_mongo_rs_declared_rust lka_mongo_rs_root \

@@ -15,7 +15,14 @@ use analytics_core::{testkit::session_records, Batch, RecordKind, SinkError};
 use crate::probe::{client, registered_sink, test_url, MongoProbe};
 use analytics_core::testkit::StoreProbe;
 
-/// A throwaway secantusd-py of this test's own, killed when dropped.
+/// The server program the test starts: `LKA_TEST_MONGO_SERVER_BIN`, which
+/// scripts/servers/mongo.sh sets to SecantusDB's Rust build when it has one, else the Python
+/// build's `secantusd-py`. Both take `--host`, `--port` and `--storage-path`.
+fn server_program() -> String {
+    std::env::var("LKA_TEST_MONGO_SERVER_BIN").unwrap_or_else(|_| "secantusd-py".to_owned())
+}
+
+/// A throwaway SecantusDB server of this test's own, killed when dropped.
 struct OwnServer {
     child: Child,
 }
@@ -27,7 +34,8 @@ impl OwnServer {
             .append(true)
             .open(storage.with_extension("log"))
             .expect("server log opens");
-        let child = Command::new("secantusd-py")
+        let program = server_program();
+        let child = Command::new(&program)
             .args([
                 "--host",
                 "127.0.0.1",
@@ -40,13 +48,15 @@ impl OwnServer {
             .stdout(log.try_clone().expect("log handle"))
             .stderr(log)
             .spawn()
-            .expect("secantusd-py starts (scripts/servers/mongo.sh installs it)");
+            .unwrap_or_else(|error| {
+                panic!("{program} starts (scripts/servers/mongo.sh installs it): {error}")
+            });
         let server = OwnServer { child };
         let deadline = Instant::now() + Duration::from_secs(60);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
                 Instant::now() < deadline,
-                "secantusd-py answers on port {port} within 60 s"
+                "{program} answers on port {port} within 60 s"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -67,9 +77,10 @@ impl Drop for OwnServer {
     }
 }
 
-/// Whether `secantusd-py` can be run; outside CI its absence skips the test with a note.
+/// Whether the server program can be run; outside CI its absence skips the test with a note.
 fn secantusd_installed() -> bool {
-    let found = Command::new("secantusd-py")
+    let program = server_program();
+    let found = Command::new(&program)
         .arg("--help")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -78,9 +89,11 @@ fn secantusd_installed() -> bool {
     if !found {
         assert!(
             std::env::var_os("CI").is_none(),
-            "secantusd-py is not installed: in CI scripts/servers/mongo.sh installs it"
+            "{program} is not installed: in CI scripts/servers/mongo.sh installs it"
         );
-        eprintln!("SKIPPED: secantusd-py is not installed; source scripts/servers/mongo.sh to install it.");
+        eprintln!(
+            "SKIPPED: {program} is not installed; source scripts/servers/mongo.sh to install it."
+        );
     }
     found
 }
@@ -94,7 +107,7 @@ fn free_port() -> u16 {
 
 #[tokio::test]
 async fn server_restart_mid_run_loses_nothing() {
-    // Runs where the shared test server runs: the same script installs secantusd-py.
+    // Runs where the shared test server runs: the same script installs the server program.
     if test_url().is_none() || !secantusd_installed() {
         return;
     }

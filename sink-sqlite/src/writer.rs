@@ -1,7 +1,8 @@
-//! Writes a batch in one transaction: multi-row `INSERT ... ON CONFLICT DO NOTHING` statements (many rows per
-//! statement, because each statement costs a hand-off to sqlx's SQLite thread), falling back
-//! to one row at a time to isolate a row SQLite refuses; `RETURNING id` tells which rows
-//! this write inserted, and the net active-entity change of those
+//! Writes a batch in one transaction: multi-row `INSERT ... ON CONFLICT DO NOTHING`
+//! statements (many rows per statement, because each statement costs a hand-off to sqlx's
+//! SQLite thread), falling back to one row at a time to isolate a row SQLite refuses. The
+//! count of changed rows (and, when some were stored already, their rowids) tells which
+//! rows this write inserted; the net active-entity change of those
 //! ([`analytics_core::active_entities`]), what the new stats add to the traffic rollups
 //! ([`sink_sql::rollups`]) and what the new events say of connections
 //! ([`sink_sql::connection_rollup`]) are applied in the same transaction.
@@ -19,7 +20,7 @@ use sink_sql::{
     tables::{EVENTS, STATS},
 };
 use sqlx::{
-    query::QueryScalar,
+    query::Query,
     sqlite::{Sqlite, SqliteArguments},
     AssertSqlSafe, SqliteConnection, SqlitePool,
 };
@@ -63,11 +64,11 @@ async fn write_batch(
         for chunk in indexed.chunks(ROWS_PER_STATEMENT) {
             let records: Vec<&Record> = chunk.iter().map(|(_, r)| r.as_ref()).collect();
             match insert_rows(connection, kind, &records).await {
-                Ok(ids) => mark_inserted(chunk, ids, &mut inserted),
+                Ok(stored) => mark_inserted(chunk, stored, &mut inserted),
                 Err(error) if is_row_error(&error) => {
                     for (index, record) in chunk {
                         match insert_rows(connection, kind, &[record.as_ref()]).await {
-                            Ok(ids) => inserted[*index] = !ids.is_empty(),
+                            Ok(stored) => inserted[*index] = stored.any(),
                             Err(error) if is_row_error(&error) => failures.push(RecordFailure {
                                 index: *index,
                                 retryable: false,
@@ -98,12 +99,33 @@ async fn write_batch(
     Ok(failures)
 }
 
-/// Marks the records of `chunk` whose id the insert returned; a record whose id comes
-/// twice in the chunk was inserted by its first occurrence.
-fn mark_inserted(chunk: &[(usize, &Arc<Record>)], ids: Vec<String>, inserted: &mut [bool]) {
-    let mut returned: HashSet<String> = ids.into_iter().collect();
-    for (index, record) in chunk {
-        inserted[*index] = returned.remove(&record.id);
+/// Which rows of one statement it inserted (the others were stored already).
+enum Inserted {
+    /// Every row: the common case, told by the count of changed rows alone.
+    All,
+    /// The ids of those it inserted.
+    Ids(HashSet<String>),
+}
+
+impl Inserted {
+    fn any(&self) -> bool {
+        match self {
+            Inserted::All => true,
+            Inserted::Ids(ids) => !ids.is_empty(),
+        }
+    }
+}
+
+/// Marks the records of `chunk` the insert stored; a record whose id comes twice in the
+/// chunk was inserted by its first occurrence.
+fn mark_inserted(chunk: &[(usize, &Arc<Record>)], stored: Inserted, inserted: &mut [bool]) {
+    match stored {
+        Inserted::All => chunk.iter().for_each(|(index, _)| inserted[*index] = true),
+        Inserted::Ids(mut ids) => {
+            for (index, record) in chunk {
+                inserted[*index] = ids.remove(&record.id);
+            }
+        }
     }
 }
 
@@ -112,12 +134,18 @@ fn is_row_error(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_check_violation() || db.is_unique_violation() || db.is_foreign_key_violation())
 }
 
-/// Inserts the rows not stored yet; returns the ids it inserted.
+/// Inserts the rows not stored yet; says which it inserted.
+///
+/// Not `RETURNING id`: sqlx's SQLite worker hands each returned row to the runtime on its
+/// own, which cost more than the insert's bindings. The count of changed rows tells the
+/// common case (all new); otherwise the rows this statement inserted are the last `count`
+/// rowids up to `last_insert_rowid()`: SQLite gives each new row the table's largest rowid
+/// plus one, and nothing else writes inside this transaction.
 async fn insert_rows(
     connection: &mut SqliteConnection,
     kind: RecordKind,
     records: &[&Record],
-) -> Result<Vec<String>, sqlx::Error> {
+) -> Result<Inserted, sqlx::Error> {
     let (table, placeholders) = match kind {
         RecordKind::Event => (EVENTS, EVENT_PLACEHOLDERS),
         RecordKind::Stat => (STATS, STAT_PLACEHOLDERS),
@@ -125,20 +153,34 @@ async fn insert_rows(
     let (name, columns) = (table.name, table.column_list());
     let values = vec![placeholders; records.len()].join(",");
     // Not `INSERT OR IGNORE`: that would also silently skip rows failing a CHECK.
-    let sql = format!(
-        "INSERT INTO {name} ({columns}) VALUES {values} ON CONFLICT (id) DO NOTHING RETURNING id"
-    );
-    let mut query = sqlx::query_scalar(AssertSqlSafe(sql));
+    let sql = format!("INSERT INTO {name} ({columns}) VALUES {values} ON CONFLICT (id) DO NOTHING");
+    let mut query = sqlx::query(AssertSqlSafe(sql));
     for record in records {
         query = match kind {
             RecordKind::Event => bind_event(query, record),
             RecordKind::Stat => bind_stat(query, record),
         };
     }
-    query.fetch_all(connection).await
+    let result = query.execute(&mut *connection).await?;
+    let count = result.rows_affected();
+    if count == records.len() as u64 {
+        return Ok(Inserted::All);
+    }
+    if count == 0 {
+        return Ok(Inserted::Ids(HashSet::new()));
+    }
+    let last = result.last_insert_rowid();
+    let ids: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT id FROM {name} WHERE rowid > ? AND rowid <= ?"
+    )))
+    .bind(last - count as i64)
+    .bind(last)
+    .fetch_all(connection)
+    .await?;
+    Ok(Inserted::Ids(ids.into_iter().collect()))
 }
 
-type SqliteQuery<'q> = QueryScalar<'q, Sqlite, String, SqliteArguments>;
+type SqliteQuery<'q> = Query<'q, Sqlite, SqliteArguments>;
 
 fn bind_event<'q>(query: SqliteQuery<'q>, record: &Record) -> SqliteQuery<'q> {
     query

@@ -9,14 +9,14 @@
 # `cargo install --locked` (needs cmake, installed with apt-get when missing) into a cache
 # shared by every checkout on the machine, $LKA_TOOL_CACHE (default
 # ${XDG_CACHE_HOME:-~/.cache}/livekit-analytics), and reused from there, so a fresh clone
-# (CI's) does not build it again; its data and logs stay in .test-servers/secantus-rs/. The crate declares rust-version 1.98; this
-# version also builds on Rust 1.95, so it is installed with --ignore-rust-version. A failed
-# build is remembered (build-failed in that cache) and not retried on every run;
-# then, or when cargo is missing, or with LKA_MONGO_BUILD=python, the Python build
-# (`secantusd-py`, PyPI SecantusDB 0.7.0b3) is started instead, with one line saying why. The
-# Python build is installed in every case. LKA_TEST_MONGO_SERVER_BIN names the build sink-mongo's
-# restart test starts a server of its own with: the Rust build when it is cached, else
-# secantusd-py.
+# (CI's) does not build it again; its data and logs stay in .test-servers/secantus-rs/. The
+# crate declares rust-version 1.98; this version also builds on Rust 1.95, so it is
+# installed with --ignore-rust-version. A failed build is remembered (build-failed in that
+# cache) and not retried on every run; then, or when cargo is missing, or with
+# LKA_MONGO_BUILD=python, the Python build (`secantusd-py`, PyPI SecantusDB 0.7.0b3) is
+# started instead, with one line saying why. The Python build is installed in every case.
+# LKA_TEST_MONGO_SERVER_BIN names the build sink-mongo's restart test starts a server of its
+# own with: the Rust build when it is cached, else secantusd-py.
 
 lka_mongo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 lka_mongo_port="${LKA_MONGO_PORT:-27217}"

@@ -24,3 +24,11 @@ pub enum NatsError {
         reason: String,
     },
 }
+
+/// A step of the buffer's start that failed: for good, or without an answer from JetStream
+/// (a timeout, no responders), which the start retries for a while.
+#[derive(Debug)]
+pub(crate) enum SetupError {
+    Final(NatsError),
+    Unanswered(NatsError),
+}

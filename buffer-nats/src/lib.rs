@@ -19,6 +19,7 @@ mod error;
 mod payload;
 mod publisher;
 mod redelivery;
+mod setup;
 mod stream;
 pub mod writer;
 
@@ -51,12 +52,16 @@ impl NatsBuffer {
     ) -> Result<NatsBuffer, NatsError> {
         let client = connect::connect(nats).await?;
         let context = connect::jetstream(&client, nats);
-        stream::ensure_stream(&context, nats).await?;
-        let mut consumers = Vec::new();
-        for sender in pipeline.senders() {
-            let consumer = stream::ensure_consumer(&context, nats, sender.name()).await?;
-            consumers.push((sender.clone(), consumer));
-        }
+        let consumers = setup::patiently(|| async {
+            stream::ensure_stream(&context, nats).await?;
+            let mut consumers = Vec::new();
+            for sender in pipeline.senders() {
+                let consumer = stream::ensure_consumer(&context, nats, sender.name()).await?;
+                consumers.push((sender.clone(), consumer));
+            }
+            Ok(consumers)
+        })
+        .await?;
         tracing::info!(
             stream = %nats.stream,
             subject = %nats.subject,

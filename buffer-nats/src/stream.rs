@@ -13,11 +13,11 @@ use async_nats::jetstream::{
     self,
     consumer::{pull, AckPolicy, DeliverPolicy, PullConsumer},
     context::{CreateStreamErrorKind, GetStreamErrorKind},
-    stream::{Config, DiscardPolicy, RetentionPolicy, StorageType},
+    stream::{Config, ConsumerErrorKind, DiscardPolicy, RetentionPolicy, StorageType},
     ErrorCode,
 };
 
-use crate::error::NatsError;
+use crate::error::{NatsError, SetupError};
 
 /// The stream's settings as created by this service.
 fn stream_config(config: &NatsBufferConfig) -> Config {
@@ -36,10 +36,13 @@ fn stream_config(config: &NatsBufferConfig) -> Config {
 }
 
 /// Creates the stream when it does not exist; checks an existing one carries the subject.
+/// JetStream's own answers (an error code) are final, except "temporarily unavailable"; that
+/// and a request without an answer (a timeout, no responders while a cluster elects its
+/// leader) are [`SetupError::Unanswered`].
 pub(crate) async fn ensure_stream(
     context: &jetstream::Context,
     config: &NatsBufferConfig,
-) -> Result<(), NatsError> {
+) -> Result<(), SetupError> {
     let stream_error = |reason: String| NatsError::Stream {
         stream: config.stream.clone(),
         reason,
@@ -49,13 +52,13 @@ pub(crate) async fn ensure_stream(
             let info = stream
                 .info()
                 .await
-                .map_err(|error| stream_error(error.to_string()))?;
+                .map_err(|error| SetupError::Unanswered(stream_error(error.to_string())))?;
             let existing = &info.config;
             if !existing.subjects.contains(&config.subject) {
-                return Err(stream_error(format!(
+                return Err(SetupError::Final(stream_error(format!(
                     "it exists without subject `{}` (its subjects: {:?}); set buffer.nats.subject to one of them or use another stream",
                     config.subject, existing.subjects
-                )));
+                ))));
             }
             if existing.num_replicas != config.replicas || existing.max_bytes != config.max_bytes {
                 tracing::warn!(
@@ -75,9 +78,20 @@ pub(crate) async fn ensure_stream(
                 if js.error_code() == ErrorCode::JETSTREAM_NOT_ENABLED
                     || js.error_code() == ErrorCode::JETSTREAM_NOT_ENABLED_FOR_ACCOUNT =>
             {
-                Err(NatsError::NoJetStream(js.to_string()))
+                Err(SetupError::Final(NatsError::NoJetStream(js.to_string())))
             }
-            _ => Err(stream_error(format!("{error} ({:?})", error.kind()))),
+            GetStreamErrorKind::JetStream(js) if unavailable_for_now(&js) => Err(
+                SetupError::Unanswered(stream_error(format!("{error} ({:?})", error.kind()))),
+            ),
+            GetStreamErrorKind::JetStream(_)
+            | GetStreamErrorKind::EmptyName
+            | GetStreamErrorKind::InvalidStreamName => Err(SetupError::Final(stream_error(
+                format!("{error} ({:?})", error.kind()),
+            ))),
+            GetStreamErrorKind::Request => Err(SetupError::Unanswered(stream_error(format!(
+                "{error} ({:?})",
+                error.kind()
+            )))),
         },
     }
 }
@@ -85,26 +99,40 @@ pub(crate) async fn ensure_stream(
 async fn create_stream(
     context: &jetstream::Context,
     config: &NatsBufferConfig,
-) -> Result<(), NatsError> {
+) -> Result<(), SetupError> {
     match context.create_stream(stream_config(config)).await {
         Ok(_) => {
             tracing::info!(stream = %config.stream, subject = %config.subject, replicas = config.replicas, max_bytes = config.max_bytes, "NATS stream created");
             Ok(())
         }
         Err(error) => {
-            let reason = match error.kind() {
-                CreateStreamErrorKind::JetStreamUnavailable => {
-                    return Err(NatsError::NoJetStream(error.to_string()))
-                }
-                CreateStreamErrorKind::JetStream(js) => js.to_string(),
-                other => format!("{error} ({other:?})"),
-            };
-            Err(NatsError::Stream {
+            let stream_error = |reason: String| NatsError::Stream {
                 stream: config.stream.clone(),
                 reason,
+            };
+            Err(match error.kind() {
+                CreateStreamErrorKind::JetStreamUnavailable => {
+                    SetupError::Final(NatsError::NoJetStream(error.to_string()))
+                }
+                CreateStreamErrorKind::JetStream(js) if unavailable_for_now(&js) => {
+                    SetupError::Unanswered(stream_error(js.to_string()))
+                }
+                CreateStreamErrorKind::JetStream(js) => {
+                    SetupError::Final(stream_error(js.to_string()))
+                }
+                kind @ (CreateStreamErrorKind::TimedOut | CreateStreamErrorKind::Response) => {
+                    SetupError::Unanswered(stream_error(format!("{error} ({kind:?})")))
+                }
+                kind => SetupError::Final(stream_error(format!("{error} ({kind:?})"))),
             })
         }
     }
+}
+
+/// JetStream's answer while its cluster has no meta leader (during an election, or while
+/// servers are starting): "JetStream system temporarily unavailable", worth asking again.
+fn unavailable_for_now(error: &jetstream::Error) -> bool {
+    error.error_code() == ErrorCode::CLUSTER_NOT_AVAILABLE
 }
 
 /// The durable consumer's name for `sink`.
@@ -128,7 +156,7 @@ pub(crate) async fn ensure_consumer(
     context: &jetstream::Context,
     config: &NatsBufferConfig,
     sink: &str,
-) -> Result<PullConsumer, NatsError> {
+) -> Result<PullConsumer, SetupError> {
     let name = consumer_name(config, sink);
     let consumer_error = |reason: String| NatsError::Consumer {
         stream: config.stream.clone(),
@@ -138,7 +166,15 @@ pub(crate) async fn ensure_consumer(
     let stream = context
         .get_stream(&config.stream)
         .await
-        .map_err(|error| consumer_error(error.to_string()))?;
+        .map_err(|error| match error.kind() {
+            GetStreamErrorKind::Request => {
+                SetupError::Unanswered(consumer_error(error.to_string()))
+            }
+            GetStreamErrorKind::JetStream(js) if unavailable_for_now(&js) => {
+                SetupError::Unanswered(consumer_error(error.to_string()))
+            }
+            _ => SetupError::Final(consumer_error(error.to_string())),
+        })?;
     let consumer_config = pull::Config {
         durable_name: Some(name.clone()),
         description: Some(format!("livekit-analytics writers of sink {sink}")),
@@ -153,5 +189,13 @@ pub(crate) async fn ensure_consumer(
     stream
         .get_or_create_consumer(&name, consumer_config)
         .await
-        .map_err(|error| consumer_error(error.to_string()))
+        .map_err(|error| match error.kind() {
+            ConsumerErrorKind::TimedOut | ConsumerErrorKind::Request => {
+                SetupError::Unanswered(consumer_error(error.to_string()))
+            }
+            ConsumerErrorKind::JetStream(js) if unavailable_for_now(&js) => {
+                SetupError::Unanswered(consumer_error(error.to_string()))
+            }
+            _ => SetupError::Final(consumer_error(error.to_string())),
+        })
 }

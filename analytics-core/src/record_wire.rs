@@ -5,7 +5,10 @@
 //! whole nor encoded again. The records are the ones [`Record::from_stat`] and
 //! [`Record::from_event`] make of the decoded messages.
 
-use std::time::{Duration, SystemTime};
+use std::{
+    borrow::Cow,
+    time::{Duration, SystemTime},
+};
 
 use livekit_protocol::AnalyticsEvent;
 use pbjson_types::Timestamp;
@@ -34,17 +37,8 @@ impl Record {
     ) -> Result<Record, RecordError> {
         let mut columns = StatColumns::decode(bytes)
             .map_err(|error| malformed("livekit.AnalyticsStat", error))?;
-        let timed;
-        let bytes = match columns.time_stamp {
-            Some(_) => bytes,
-            None => {
-                let time = timestamp_of(now);
-                timed = with_time(bytes, STAT_TIME_FIELD, &time);
-                columns.time_stamp = Some(time);
-                &timed
-            }
-        };
-        let document_json = STAT_DOCUMENT.write(bytes)?;
+        let bytes = timed(bytes, STAT_TIME_FIELD, &mut columns.time_stamp, now);
+        let document_json = STAT_DOCUMENT.write(&bytes)?;
         Ok(stat_record(columns, document_json, expiration, now))
     }
 
@@ -60,17 +54,8 @@ impl Record {
         event
             .merge(bytes)
             .map_err(|error| malformed("livekit.AnalyticsEvent", error))?;
-        let timed;
-        let bytes = match event.timestamp {
-            Some(_) => bytes,
-            None => {
-                let time = timestamp_of(now);
-                timed = with_time(bytes, EVENT_TIME_FIELD, &time);
-                event.timestamp = Some(time);
-                &timed
-            }
-        };
-        let document_json = EVENT_DOCUMENT.write(bytes)?;
+        let bytes = timed(bytes, EVENT_TIME_FIELD, &mut event.timestamp, now);
+        let document_json = EVENT_DOCUMENT.write(&bytes)?;
         Ok(Record::of_event(&event, document_json, expiration, now))
     }
 }
@@ -164,15 +149,25 @@ fn stat_record(
     }
 }
 
-/// `bytes` with the message-typed field `number` (below 16) set to `time`: appended, which
-/// sets a field the encoding lacks.
-fn with_time(bytes: &[u8], number: u8, time: &Timestamp) -> Vec<u8> {
+/// `bytes` as they are when `decoded` (their time field, decoded) is set; otherwise sets it
+/// to `now` and returns `bytes` with the message-typed field `number` (below 16) appended
+/// with that time, which sets a field the encoding lacks.
+fn timed<'a>(
+    bytes: &'a [u8],
+    number: u8,
+    decoded: &mut Option<Timestamp>,
+    now: SystemTime,
+) -> Cow<'a, [u8]> {
+    if decoded.is_some() {
+        return Cow::Borrowed(bytes);
+    }
+    let time = decoded.insert(timestamp_of(now));
     let mut timed = Vec::with_capacity(bytes.len() + 16);
     timed.extend_from_slice(bytes);
     timed.push(number << 3 | 2);
     time.encode_length_delimited(&mut timed)
         .expect("a Vec grows as needed");
-    timed
+    Cow::Owned(timed)
 }
 
 fn malformed(message: &'static str, error: prost::DecodeError) -> RecordError {

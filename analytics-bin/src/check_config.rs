@@ -31,11 +31,19 @@ pub fn run(source: &ConfigSource) -> Result<()> {
         .iter()
         .zip(&sinks)
         .map(|(spec, (name, sink))| {
-            let batch_size = config
+            let sizes = config
                 .openvidu
                 .analytics
-                .batch_size_of(name, sink.preferred_batch_size());
-            format!("{} ({}, batch_size {batch_size})", spec.name, spec.kind)
+                .batch_sizes_of(name, sink.as_ref());
+            let backlog = if sizes.most > sizes.full {
+                format!(", up to {} a write under a backlog", sizes.most)
+            } else {
+                String::new()
+            };
+            format!(
+                "{} ({}, batch_size {}{backlog})",
+                spec.name, spec.kind, sizes.full
+            )
         })
         .collect();
     println!("# sinks configured: {}", configured.join(", "));

@@ -106,7 +106,7 @@ impl Pipeline {
                 let queue = RecordQueue::new(
                     config.buffer.max_records,
                     config.buffer.max_bytes,
-                    config.batch_size_of(&name, sink.preferred_batch_size()),
+                    config.batch_sizes_of(&name, sink.as_ref()),
                 );
                 (name, sink, SinkQueue::Memory(queue))
             })
@@ -139,8 +139,8 @@ impl Pipeline {
     ) -> std::io::Result<Arc<Pipeline>> {
         let mut senders = Vec::new();
         for (name, sink) in sinks {
-            let batch_size = config.batch_size_of(&name, sink.preferred_batch_size());
-            let queue = DiskQueue::new(log.clone(), &name, batch_size)?;
+            let batch_sizes = config.batch_sizes_of(&name, sink.as_ref());
+            let queue = DiskQueue::new(log.clone(), &name, batch_sizes)?;
             senders.push((name, sink, SinkQueue::Disk(queue)));
         }
         let (records, bytes) = log.pending();

@@ -56,6 +56,15 @@ pub trait Sink: Send + Sync {
         None
     }
 
+    /// The most records one write may take while more than a batch waits (a backlog, after
+    /// an outage or a burst), when the configuration sets no `batch_size`; `None` for the
+    /// batch size itself. A batch is still written as soon as it is full, so records wait
+    /// no longer; a sink whose commits cost more than its rows catches up faster with
+    /// fewer, larger ones. See [`crate::config::AnalyticsConfig::batch_sizes_of`].
+    fn preferred_backlog_batch_size(&self) -> Option<usize> {
+        None
+    }
+
     /// How many batches the sender may write at once from a memory queue (a disk-buffered
     /// sink always gets one at a time). More than one keeps the database busy while the
     /// service reads the last answer and prepares the next batch; allow it only when

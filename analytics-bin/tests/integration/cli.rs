@@ -34,7 +34,9 @@ fn check_config_prints_the_effective_config_with_secrets_masked() {
         "{printed}"
     );
     assert!(
-        printed.contains("# sinks configured: sqlite (sqlite, batch_size 10000)"),
+        printed.contains(
+            "# sinks configured: sqlite (sqlite, batch_size 10000, up to 50000 a write under a backlog)"
+        ),
         "{printed}"
     );
 }

@@ -24,7 +24,7 @@ pub use dashboard::DashboardConfig;
 pub use http::HttpConfig;
 pub use mask::{mask_secrets, mask_url, mask_url_secrets_in, url_secrets};
 pub use nats::{NatsBufferConfig, NatsTlsConfig, Role};
-pub use sinks::{SinkSpec, DEFAULT_BATCH_SIZE, DEFAULT_SQLITE_PATH};
+pub use sinks::{BatchSizes, SinkSpec, DEFAULT_BATCH_SIZE, DEFAULT_SQLITE_PATH};
 
 /// Why a configuration cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -111,7 +111,8 @@ pub struct AnalyticsConfig {
     pub max_body_bytes: usize,
     /// Most records per write, for every sink without a `batch_size` of its own; a full
     /// batch is written without waiting for `interval`. Unset: each sink's preferred size
-    /// (SQLite 10 000), else [`DEFAULT_BATCH_SIZE`].
+    /// (SQLite 10 000 a batch, up to 50 000 a write while a backlog waits), else
+    /// [`DEFAULT_BATCH_SIZE`].
     pub batch_size: Option<usize>,
     /// How long shutdown may spend writing what is queued.
     #[serde(with = "duration")]

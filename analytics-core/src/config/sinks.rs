@@ -5,10 +5,30 @@
 use serde_norway::{Mapping, Value};
 
 use super::{AnalyticsConfig, ConfigError, LivekitConfig};
-use crate::registry::SinkFactory;
+use crate::{registry::SinkFactory, sink::Sink};
 
 /// Records per write of a sink whose batch size nothing sets.
 pub const DEFAULT_BATCH_SIZE: usize = 1000;
+
+/// How many records one write of a sink takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchSizes {
+    /// A batch: written as soon as this many records wait, without waiting for `interval`.
+    pub full: usize,
+    /// The most records one write takes while more than a batch waits (a backlog being
+    /// written); at least `full`.
+    pub most: usize,
+}
+
+impl BatchSizes {
+    /// Every write takes at most `size` records.
+    pub fn fixed(size: usize) -> BatchSizes {
+        BatchSizes {
+            full: size,
+            most: size,
+        }
+    }
+}
 
 /// Default SQLite file, relative to the working directory.
 pub const DEFAULT_SQLITE_PATH: &str = "./livekit-analytics.db";
@@ -141,5 +161,26 @@ impl AnalyticsConfig {
             .or(self.batch_size)
             .or(preferred)
             .unwrap_or(DEFAULT_BATCH_SIZE)
+    }
+
+    /// The batch sizes of the sink `name`: a configured `batch_size` (its own or the
+    /// section's) is both the batch and the most a write takes; otherwise what the sink
+    /// prefers for each ([`Sink::preferred_batch_size`],
+    /// [`Sink::preferred_backlog_batch_size`]), else [`DEFAULT_BATCH_SIZE`] for both.
+    pub fn batch_sizes_of(&self, name: &str, sink: &dyn Sink) -> BatchSizes {
+        let configured = self
+            .sink_batch_size(name)
+            .ok()
+            .flatten()
+            .or(self.batch_size);
+        if let Some(size) = configured {
+            return BatchSizes::fixed(size);
+        }
+        let full = sink.preferred_batch_size().unwrap_or(DEFAULT_BATCH_SIZE);
+        let most = sink
+            .preferred_backlog_batch_size()
+            .unwrap_or(full)
+            .max(full);
+        BatchSizes { full, most }
     }
 }

@@ -212,6 +212,77 @@ openvidu:
     assert_eq!(analytics.batch_size_of("plain", Some(10_000)), 200);
 }
 
+/// A sink that says its preferred sizes.
+struct Preferring(Option<usize>, Option<usize>);
+
+#[async_trait::async_trait]
+impl crate::Sink for Preferring {
+    fn capabilities(&self) -> crate::Capabilities {
+        crate::Capabilities::APPEND_ONLY
+    }
+
+    async fn initialize(&self) -> Result<(), crate::SinkError> {
+        Ok(())
+    }
+
+    async fn send_batch(&self, _batch: &crate::Batch) -> Result<(), crate::SinkError> {
+        Ok(())
+    }
+
+    fn preferred_batch_size(&self) -> Option<usize> {
+        self.0
+    }
+
+    fn preferred_backlog_batch_size(&self) -> Option<usize> {
+        self.1
+    }
+}
+
+#[test]
+fn a_configured_batch_size_bounds_every_write_and_otherwise_the_sink_says() {
+    let yaml = r#"
+openvidu:
+  analytics:
+    enabled: true
+    sinks:
+      sized: { type: sqlite, path: /tmp/a.db, batch_size: 500 }
+      plain: { type: sqlite, path: /tmp/b.db }
+"#;
+    let config = LivekitConfig::from_yaml(yaml).expect("valid");
+    let analytics = &config.openvidu.analytics;
+    let sqlite_like = Preferring(Some(10_000), Some(50_000));
+    assert_eq!(
+        analytics.batch_sizes_of("sized", &sqlite_like),
+        BatchSizes::fixed(500)
+    );
+    assert_eq!(
+        analytics.batch_sizes_of("plain", &sqlite_like),
+        BatchSizes {
+            full: 10_000,
+            most: 50_000
+        }
+    );
+    assert_eq!(
+        analytics.batch_sizes_of("plain", &Preferring(None, None)),
+        BatchSizes::fixed(DEFAULT_BATCH_SIZE)
+    );
+    assert_eq!(
+        analytics.batch_sizes_of("plain", &Preferring(Some(2_000), Some(10))),
+        BatchSizes::fixed(2_000),
+        "a write takes at least a batch"
+    );
+
+    let with_section = yaml.replace("enabled: true", "enabled: true\n    batch_size: 200");
+    let config = LivekitConfig::from_yaml(&with_section).expect("valid");
+    assert_eq!(
+        config
+            .openvidu
+            .analytics
+            .batch_sizes_of("plain", &sqlite_like),
+        BatchSizes::fixed(200)
+    );
+}
+
 #[test]
 fn a_sink_batch_size_that_is_not_a_positive_integer_is_an_error_naming_it() {
     for bad in ["0", "-5", "lots", "1.5"] {

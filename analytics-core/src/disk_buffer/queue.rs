@@ -11,12 +11,12 @@ use std::{
 use tokio::sync::watch;
 
 use super::{log::DiskLog, reader::LogReader};
-use crate::record::Batch;
+use crate::{config::BatchSizes, record::Batch};
 
 pub(crate) struct DiskQueue {
     log: Arc<DiskLog>,
     sink: String,
-    batch_size: usize,
+    batch_sizes: BatchSizes,
     state: Mutex<State>,
 }
 
@@ -28,7 +28,11 @@ struct State {
 }
 
 impl DiskQueue {
-    pub(crate) fn new(log: Arc<DiskLog>, sink: &str, batch_size: usize) -> io::Result<DiskQueue> {
+    pub(crate) fn new(
+        log: Arc<DiskLog>,
+        sink: &str,
+        batch_sizes: BatchSizes,
+    ) -> io::Result<DiskQueue> {
         let cursor = log.register_sink(sink)?;
         Ok(DiskQueue {
             state: Mutex::new(State {
@@ -38,7 +42,7 @@ impl DiskQueue {
             }),
             log,
             sink: sink.to_owned(),
-            batch_size,
+            batch_sizes,
         })
     }
 
@@ -56,14 +60,15 @@ impl DiskQueue {
         self.log.pending()
     }
 
-    /// The next batch from the log: a full one, or with `all` whatever is there.
+    /// The next batch from the log: once a full one is there (or with `all`), what is
+    /// there, up to the most one write takes.
     pub(crate) fn take_batch(&self, all: bool) -> io::Result<Option<Batch>> {
         let mut state = self.lock();
         let available = self.log.next_seq().saturating_sub(state.reader.position());
-        if available == 0 || (!all && available < self.batch_size as u64) {
+        if available == 0 || (!all && available < self.batch_sizes.full as u64) {
             return Ok(None);
         }
-        let records = state.reader.read(self.batch_size)?;
+        let records = state.reader.read(self.batch_sizes.most)?;
         let Some((last, _)) = records.last() else {
             return Ok(None);
         };
@@ -95,7 +100,8 @@ impl DiskQueue {
         let mut appended = self.lock().appended.clone();
         loop {
             let position = self.lock().reader.position();
-            if appended.borrow_and_update().saturating_sub(position) >= self.batch_size as u64 {
+            if appended.borrow_and_update().saturating_sub(position) >= self.batch_sizes.full as u64
+            {
                 return;
             }
             if appended.changed().await.is_err() {

@@ -9,7 +9,7 @@ use std::{
 };
 
 use super::{log::DiskLog, reader::LogReader, DiskQueue};
-use crate::{record::Record, testkit_records};
+use crate::{config::BatchSizes, record::Record, testkit_records};
 
 fn records(count: usize) -> Vec<Arc<Record>> {
     let base = testkit_records(SystemTime::now());
@@ -190,7 +190,7 @@ fn the_next_sequence_number_never_goes_back_when_every_segment_is_gone() {
 fn a_disk_queue_hands_out_batches_and_moves_its_cursor_only_when_settled() {
     let dir = tempfile::tempdir().expect("dir");
     let log = open(dir.path());
-    let queue = DiskQueue::new(log.clone(), "sink", 4).expect("queue");
+    let queue = DiskQueue::new(log.clone(), "sink", BatchSizes::fixed(4)).expect("queue");
     log.append(&records(10)).expect("appended");
     assert_eq!(queue.len(), 10);
     let batch = queue
@@ -218,6 +218,35 @@ fn a_disk_queue_hands_out_batches_and_moves_its_cursor_only_when_settled() {
     assert_eq!(
         queue.take_batch(true).expect("readable").map(|b| b.len()),
         Some(2)
+    );
+}
+
+#[test]
+fn a_disk_queue_takes_a_backlog_in_writes_of_the_most_records() {
+    let dir = tempfile::tempdir().expect("dir");
+    let log = open(dir.path());
+    let queue =
+        DiskQueue::new(log.clone(), "sink", BatchSizes { full: 4, most: 6 }).expect("queue");
+    log.append(&records(3)).expect("appended");
+    assert!(
+        queue.take_batch(false).expect("readable").is_none(),
+        "3 is not a full batch"
+    );
+    log.append(&records(12)).expect("appended");
+    let mut sizes = Vec::new();
+    while let Some(batch) = queue.take_batch(false).expect("readable") {
+        sizes.push(batch.len());
+        queue.commit().expect("committed");
+    }
+    assert_eq!(
+        sizes,
+        vec![6, 6],
+        "15 waiting: two writes of 6, then 3 left"
+    );
+    assert_eq!(log.cursor("sink"), 12);
+    assert_eq!(
+        queue.take_batch(true).expect("readable").map(|b| b.len()),
+        Some(3)
     );
 }
 

@@ -2,6 +2,8 @@
 //! every `interval` (or as soon as a full batch is waiting), retried with backoff without
 //! holding other sinks back, and drained on shutdown within a deadline.
 
+#[cfg(test)]
+mod backlog_tests;
 mod backoff;
 #[cfg(test)]
 mod deadline_tests;

@@ -10,7 +10,10 @@ use std::{
 
 use tokio::sync::Notify;
 
-use crate::record::{Batch, Record};
+use crate::{
+    config::BatchSizes,
+    record::{Batch, Record},
+};
 
 #[derive(Default)]
 struct State {
@@ -24,17 +27,17 @@ pub(crate) struct RecordQueue {
     state: Mutex<State>,
     max_records: usize,
     max_bytes: u64,
-    batch_size: usize,
+    batch_sizes: BatchSizes,
     full_batch: Notify,
 }
 
 impl RecordQueue {
-    pub(crate) fn new(max_records: usize, max_bytes: u64, batch_size: usize) -> RecordQueue {
+    pub(crate) fn new(max_records: usize, max_bytes: u64, batch_sizes: BatchSizes) -> RecordQueue {
         RecordQueue {
             state: Mutex::new(State::default()),
             max_records,
             max_bytes,
-            batch_size,
+            batch_sizes,
             full_batch: Notify::new(),
         }
     }
@@ -85,7 +88,7 @@ impl RecordQueue {
             state.records.extend(new_records.iter().cloned());
             state.records.len()
         };
-        if waiting >= self.batch_size {
+        if waiting >= self.batch_sizes.full {
             self.full_batch.notify_one();
         }
     }
@@ -95,14 +98,14 @@ impl RecordQueue {
         self.full_batch.notified().await;
     }
 
-    /// The next batch: a full one, or with `all` whatever is waiting. The records keep their
-    /// room until [`RecordQueue::release`].
+    /// The next batch: once a full one waits (or with `all`), whatever is waiting, up to
+    /// the most one write takes. The records keep their room until [`RecordQueue::release`].
     pub(crate) fn take_batch(&self, all: bool) -> Option<Batch> {
         let mut state = self.lock();
-        if state.records.is_empty() || (!all && state.records.len() < self.batch_size) {
+        if state.records.is_empty() || (!all && state.records.len() < self.batch_sizes.full) {
             return None;
         }
-        let take = state.records.len().min(self.batch_size);
+        let take = state.records.len().min(self.batch_sizes.most);
         Some(Batch::new(state.records.drain(..take).collect()))
     }
 

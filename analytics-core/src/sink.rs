@@ -68,7 +68,10 @@ pub trait Sink: Send + Sync {
     /// How many batches the sender may write at once from a memory queue (a disk-buffered
     /// sink always gets one at a time). More than one keeps the database busy while the
     /// service reads the last answer and prepares the next batch; allow it only when
-    /// concurrent batches keep the order that matters, as one ordered connection does.
+    /// concurrent batches keep the order that matters, as one ordered connection does, or
+    /// as a sink that takes its place in an order before the first `.await` of
+    /// [`Sink::send_batch`]: the sender starts its writes (polls each the first time) in
+    /// queue order.
     fn batches_in_flight(&self) -> usize {
         1
     }

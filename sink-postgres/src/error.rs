@@ -31,7 +31,7 @@ pub(crate) struct Cause {
 }
 
 impl Cause {
-    /// A cause the driver did not report (a timeout, a task that failed).
+    /// A cause the driver did not report (a timeout, a batch held back).
     pub(crate) fn new(message: impl Into<String>) -> Cause {
         Cause {
             message: message.into(),

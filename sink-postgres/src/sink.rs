@@ -19,8 +19,13 @@ use crate::{
     error::{self, Failure},
     expiry::Expiry,
     schema::{self, SCHEMA_VERSION},
+    write_order::WriteOrder,
     writer::Writer,
 };
+
+/// Batches the sender may have in flight: while the server runs one batch's statement, the
+/// next is prepared, and written in its turn ([`WriteOrder`]).
+const BATCHES_IN_FLIGHT: usize = 2;
 
 /// The PostgreSQL destination.
 pub struct PostgresSink {
@@ -31,6 +36,7 @@ pub struct PostgresSink {
     masked_url: String,
     pool: PgPool,
     writer: Writer,
+    order: WriteOrder,
     expiry: Expiry,
 }
 
@@ -50,6 +56,7 @@ impl PostgresSink {
             url: config.url.clone(),
             masked_url,
             writer: Writer::new(pool.clone(), &config.schema, parts, config.write_timeout),
+            order: WriteOrder::default(),
             expiry: Expiry::new(pool.clone(), &config.schema, config.write_timeout),
             pool,
         })
@@ -110,7 +117,11 @@ impl Sink for PostgresSink {
         if batch.is_empty() {
             return Ok(());
         }
-        self.writer.write(batch).await
+        self.writer.write(batch, &self.order).await
+    }
+
+    fn batches_in_flight(&self) -> usize {
+        BATCHES_IN_FLIGHT
     }
 
     fn active_entity_store(&self) -> Option<&dyn ActiveEntityStore> {

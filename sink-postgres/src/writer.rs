@@ -1,18 +1,23 @@
 //! Writes a batch: split across the pool's connections when it is large (stats only: every
 //! event stays in the first part, so active-entity changes keep their order), one statement
-//! per part, and bisection of a part the server refuses until the bad records are found.
+//! per part, prepared before the batch's turn in the [`WriteOrder`], and bisection of a part
+//! the server refuses until the bad records are found.
 
 use std::{sync::Arc, time::Duration};
 
 use analytics_core::{record::Record, sink::RecordFailure, Batch, RecordKind, SinkError};
 use sink_sql::Dialect;
-use sqlx::{AssertSqlSafe, PgPool};
-use tokio::task::JoinSet;
+use sqlx::{
+    postgres::{PgArguments, Postgres},
+    query::QueryAs,
+    AssertSqlSafe, PgPool,
+};
 
 use crate::{
     columns::Columns,
     error::{self, Cause, Failure},
     schema, statement,
+    write_order::WriteOrder,
 };
 
 /// Below this many records a batch is written on one connection: splitting costs a round
@@ -21,6 +26,9 @@ const PARALLEL_MIN_RECORDS: usize = 400;
 
 /// Records with their index in the batch.
 type Part = Vec<(usize, Arc<Record>)>;
+
+/// The batch statement with a part's arrays bound; it answers the four counts.
+type Statement<'p> = QueryAs<'p, Postgres, (i64, i64, i64, i64), PgArguments>;
 
 /// The batch writer of one schema.
 #[derive(Clone)]
@@ -45,27 +53,44 @@ impl Writer {
     }
 
     /// Writes the batch; see [`analytics_core::Sink::send_batch`] for what the error means.
-    pub(crate) async fn write(&self, batch: &Batch) -> Result<(), SinkError> {
+    ///
+    /// Every part's statement is prepared at once. The first part, which holds every event
+    /// of the batch, runs in `order`'s turn, after the first parts of the batches started
+    /// before it; the other parts hold only stats, whose writes do not depend on order, and
+    /// run as soon as a connection is free. So with two batches in flight the server always
+    /// has the next statement ready.
+    pub(crate) async fn write(&self, batch: &Batch, order: &WriteOrder) -> Result<(), SinkError> {
+        let ticket = order.ticket();
         let parts = split(batch, self.parts);
-        let outcome = tokio::time::timeout(self.timeout, self.write_parts(parts)).await;
-        let mut failures = match outcome {
-            Err(_) => {
-                return Err(SinkError::unavailable(format!(
-                    "batch not written within {:?}",
-                    self.timeout
-                )))
+        let mut statements: Vec<Statement<'_>> =
+            parts.iter().map(|part| self.statement(part)).collect();
+        let unordered = statements.split_off(statements.len().min(1));
+        let ordered = async {
+            let (Some(part), Some(statement)) = (parts.first(), statements.pop()) else {
+                return Ok(Vec::new());
+            };
+            if let Err(reason) = ticket.wait_for_turn(batch).await {
+                return Err(Failure::Unavailable(Cause::new(reason)));
             }
-            Ok(Err(Failure::SchemaMissing(reason))) => {
-                return Err(self.recreate_schema(reason).await)
-            }
-            Ok(Err(failure)) => return Err(failure.into_sink_error()),
-            Ok(Ok(failures)) => failures,
+            let result = self.write_prepared(part, statement).await;
+            ticket.written(batch, result.is_ok());
+            result
         };
-        if failures.is_empty() {
-            return Ok(());
+        let others = parts
+            .iter()
+            .skip(1)
+            .zip(unordered)
+            .map(|(part, statement)| self.write_prepared(part, statement));
+        let (first, others) = futures::join!(ordered, futures::future::join_all(others));
+        match worst_of(std::iter::once(first).chain(others)) {
+            Err(Failure::SchemaMissing(reason)) => Err(self.recreate_schema(reason).await),
+            Err(failure) => Err(failure.into_sink_error()),
+            Ok(mut failures) if !failures.is_empty() => {
+                failures.sort_by_key(|failure| failure.index);
+                Err(SinkError::Records(failures))
+            }
+            Ok(_) => Ok(()),
         }
-        failures.sort_by_key(|failure| failure.index);
-        Err(SinkError::Records(failures))
     }
 
     /// Sets the schema up again after its tables went away under a running service, so that
@@ -82,47 +107,25 @@ impl Writer {
         }
     }
 
-    /// Writes the parts at once. A missing schema, then an unavailable server, wins over
-    /// anything else, since the whole batch is then retried.
-    async fn write_parts(&self, parts: Vec<Part>) -> Result<Vec<RecordFailure>, Failure> {
-        let mut parts = parts.into_iter();
-        let Some(first) = parts.next() else {
-            return Ok(Vec::new());
-        };
-        let mut others = JoinSet::new();
-        for part in parts {
-            let writer = self.clone();
-            others.spawn(async move { writer.write_isolating(&part).await });
-        }
-        let mut results = vec![self.write_isolating(&first).await];
-        while let Some(joined) = others.join_next().await {
-            results.push(joined.unwrap_or_else(|error| {
-                Err(Failure::Operator(Cause::new(format!(
-                    "batch writer task failed: {error}"
+    /// Runs a part's prepared statement; when the server refuses it, isolates the refused
+    /// records ([`Writer::write_isolating`]).
+    async fn write_prepared(
+        &self,
+        part: &[(usize, Arc<Record>)],
+        statement: Statement<'_>,
+    ) -> Result<Vec<RecordFailure>, Failure> {
+        let ran = tokio::time::timeout(self.timeout, self.run(part.len(), statement))
+            .await
+            .unwrap_or_else(|_| {
+                Err(Failure::Unavailable(Cause::new(format!(
+                    "batch not written within {:?}",
+                    self.timeout
                 ))))
-            }));
-        }
-        let mut failures = Vec::new();
-        let mut worst: Option<Failure> = None;
-        for result in results {
-            match result {
-                Ok(part_failures) => failures.extend(part_failures),
-                Err(failure @ Failure::SchemaMissing(_)) => worst = Some(failure),
-                Err(failure @ Failure::Unavailable(_)) => {
-                    if !matches!(worst, Some(Failure::SchemaMissing(_))) {
-                        worst = Some(failure);
-                    }
-                }
-                Err(failure) => {
-                    if worst.is_none() {
-                        worst = Some(failure);
-                    }
-                }
-            }
-        }
-        match worst {
-            Some(failure) => Err(failure),
-            None => Ok(failures),
+            });
+        match ran {
+            Ok(()) => Ok(Vec::new()),
+            Err(Failure::Refused(reason)) => self.isolate_refused(part, reason).await,
+            Err(other) => Err(other),
         }
     }
 
@@ -135,34 +138,52 @@ impl Writer {
     ) -> Result<Vec<RecordFailure>, Failure> {
         match self.insert(part).await {
             Ok(()) => Ok(Vec::new()),
-            Err(Failure::Refused(reason)) => match part {
-                [] => Ok(Vec::new()),
-                [(index, record)] => {
-                    tracing::warn!(record = %record.id, reason = %reason, "record refused by PostgreSQL");
-                    Ok(vec![RecordFailure {
-                        index: *index,
-                        retryable: false,
-                        reason: reason.message,
-                    }])
-                }
-                _ => {
-                    let (left, right) = part.split_at(part.len() / 2);
-                    let mut failures = Box::pin(self.write_isolating(left)).await?;
-                    failures.extend(Box::pin(self.write_isolating(right)).await?);
-                    Ok(failures)
-                }
-            },
+            Err(Failure::Refused(reason)) => self.isolate_refused(part, reason).await,
             Err(other) => Err(other),
         }
     }
 
+    /// The server refused `part`: a lone record is refused for good, a larger part is
+    /// written again in halves.
+    async fn isolate_refused(
+        &self,
+        part: &[(usize, Arc<Record>)],
+        reason: Cause,
+    ) -> Result<Vec<RecordFailure>, Failure> {
+        match part {
+            [] => Ok(Vec::new()),
+            [(index, record)] => {
+                tracing::warn!(record = %record.id, reason = %reason, "record refused by PostgreSQL");
+                Ok(vec![RecordFailure {
+                    index: *index,
+                    retryable: false,
+                    reason: reason.message,
+                }])
+            }
+            _ => {
+                let (left, right) = part.split_at(part.len() / 2);
+                let mut failures = Box::pin(self.write_isolating(left)).await?;
+                failures.extend(Box::pin(self.write_isolating(right)).await?);
+                Ok(failures)
+            }
+        }
+    }
+
+    /// The batch statement with the arrays of `part` bound (encoded for the wire).
+    fn statement<'p>(&self, part: &'p [(usize, Arc<Record>)]) -> Statement<'p> {
+        let columns = Columns::of(part.iter().map(|(_, record)| record.as_ref()));
+        columns.bind(sqlx::query_as(AssertSqlSafe(self.sql.clone())))
+    }
+
     /// One round trip: the part's events, stats and active-entity changes.
     async fn insert(&self, part: &[(usize, Arc<Record>)]) -> Result<(), Failure> {
-        let columns = Columns::of(part.iter().map(|(_, record)| record.as_ref()));
-        let query = sqlx::query_as::<_, (i64, i64, i64, i64)>(AssertSqlSafe(self.sql.clone()));
-        let (events, stats, opened, closed) = columns.bind(query).fetch_one(&self.pool).await?;
+        self.run(part.len(), self.statement(part)).await
+    }
+
+    async fn run(&self, records: usize, statement: Statement<'_>) -> Result<(), Failure> {
+        let (events, stats, opened, closed) = statement.fetch_one(&self.pool).await?;
         tracing::debug!(
-            records = part.len(),
+            records,
             events,
             stats,
             opened,
@@ -170,6 +191,36 @@ impl Writer {
             "batch part written (the rest were already stored)"
         );
         Ok(())
+    }
+}
+
+/// The outcome of a batch from its parts': the records refused for good, or the failure
+/// that sends the whole batch back. A missing schema, then an unavailable server, wins over
+/// anything else, since the whole batch is then retried.
+fn worst_of(
+    results: impl IntoIterator<Item = Result<Vec<RecordFailure>, Failure>>,
+) -> Result<Vec<RecordFailure>, Failure> {
+    let mut failures = Vec::new();
+    let mut worst: Option<Failure> = None;
+    for result in results {
+        match result {
+            Ok(part_failures) => failures.extend(part_failures),
+            Err(failure @ Failure::SchemaMissing(_)) => worst = Some(failure),
+            Err(failure @ Failure::Unavailable(_)) => {
+                if !matches!(worst, Some(Failure::SchemaMissing(_))) {
+                    worst = Some(failure);
+                }
+            }
+            Err(failure) => {
+                if worst.is_none() {
+                    worst = Some(failure);
+                }
+            }
+        }
+    }
+    match worst {
+        Some(failure) => Err(failure),
+        None => Ok(failures),
     }
 }
 

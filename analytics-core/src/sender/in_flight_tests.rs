@@ -1,6 +1,7 @@
 //! Tests of how a sender hands batches to a slow sink: [`crate::Sink::batches_in_flight`]
-//! (two at once from a memory queue when the sink allows it, one from a disk buffer), and
-//! the shutdown deadline holding even while a long backlog is being written.
+//! (two at once from a memory queue when the sink allows it, one from a disk buffer, each
+//! write starting in queue order), and the shutdown deadline holding even while a long
+//! backlog is being written.
 
 use std::{
     collections::BTreeSet,
@@ -24,6 +25,8 @@ struct SlowSink {
     writing: AtomicUsize,
     most_at_once: AtomicUsize,
     stored: Mutex<Vec<String>>,
+    /// The first record of every batch, noted before the write's first `.await`.
+    started: Mutex<Vec<String>>,
 }
 
 impl SlowSink {
@@ -33,6 +36,7 @@ impl SlowSink {
             writing: AtomicUsize::new(0),
             most_at_once: AtomicUsize::new(0),
             stored: Mutex::new(Vec::new()),
+            started: Mutex::new(Vec::new()),
         })
     }
 }
@@ -52,6 +56,9 @@ impl Sink for SlowSink {
     }
 
     async fn send_batch(&self, batch: &Batch) -> Result<(), SinkError> {
+        if let Some(first) = batch.first() {
+            self.started.lock().expect("lock").push(first.id.clone());
+        }
         let now = self.writing.fetch_add(1, Ordering::SeqCst) + 1;
         self.most_at_once.fetch_max(now, Ordering::SeqCst);
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -95,7 +102,23 @@ async fn write_all(sink: Arc<SlowSink>, config: &AnalyticsConfig) -> usize {
     assert_eq!(stored.len(), expected.len(), "every record written once");
     assert_eq!(
         stored.into_iter().collect::<BTreeSet<_>>(),
-        expected.into_iter().collect::<BTreeSet<_>>()
+        expected.iter().cloned().collect::<BTreeSet<_>>()
+    );
+    let started: Vec<usize> = sink
+        .started
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|id| {
+            expected
+                .iter()
+                .position(|e| e == id)
+                .expect("a queued record")
+        })
+        .collect();
+    assert!(
+        started.windows(2).all(|pair| pair[0] < pair[1]),
+        "writes start in queue order, batches in flight included: {started:?}"
     );
     sink.most_at_once.load(Ordering::SeqCst)
 }

@@ -8,7 +8,7 @@ use analytics_core::{
     Entity, Sink,
 };
 
-use super::support::{batch_of, TestSchema};
+use super::support::{batch_of, stats, TestSchema};
 
 fn room_event(kind: T, at: SystemTime) -> Record {
     Record::from_event(
@@ -88,5 +88,37 @@ async fn resent_open_event_does_not_reopen_a_closed_entity() {
     let reopened = room_event(T::RoomCreated, start + Duration::from_secs(60));
     assert_eq!(event_id, reopened.id, "the opening event is recorded");
     assert_eq!(opened_ms.round() as i64, reopened.timestamp_ms);
+    schema.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_in_flight_change_active_entities_in_the_order_they_started() {
+    let Some(schema) = TestSchema::new().await else {
+        return;
+    };
+    let (sink, probe) = (schema.sink(), schema.probe());
+    sink.initialize().await.expect("initialised");
+    let start = SystemTime::now();
+    for round in 0..5u64 {
+        let at = start + Duration::from_secs(round * 10);
+        // A large batch opening the room, then a one-event batch closing it: written at
+        // once, the small one would finish first if nothing kept their order.
+        let mut opening = vec![room_event(T::RoomCreated, at)];
+        opening.extend(stats(
+            1500,
+            at,
+            SystemTime::now(),
+            Duration::from_secs(3600),
+        ));
+        let closing = [room_event(T::RoomEnded, at + Duration::from_secs(5))];
+        let (opening, closing) = (batch_of(&opening), batch_of(&closing));
+        let (opened, closed) = futures::join!(sink.send_batch(&opening), sink.send_batch(&closing));
+        opened.expect("opening batch written");
+        closed.expect("closing batch written");
+        assert!(
+            probe.active_entities().await.is_empty(),
+            "round {round}: the close started last, so the room is closed"
+        );
+    }
     schema.drop().await;
 }

@@ -9,12 +9,16 @@
 //! writing its events, so an open and a close of the same room can never be written in the
 //! wrong order by a retry coming late.
 //! A retry is told by the batch's first record id (the sender retries a batch whole, from
-//! its first record, since this sink never asks to retry single records).
+//! its first record, since this sink never asks to retry single records). The hold lasts
+//! while the failed batch keeps being retried: it ends `hold_for` after its last failure
+//! (the longest retry backoff, and a margin), since a batch that comes back otherwise —
+//! NATS JetStream redelivering its messages in other batches, perhaps to another instance —
+//! would hold every other batch forever.
 
-use std::{collections::BTreeSet, sync::Mutex};
+use std::{collections::BTreeSet, sync::Mutex, time::Duration};
 
 use analytics_core::Batch;
-use tokio::sync::watch;
+use tokio::{sync::watch, time::Instant};
 
 #[derive(Default)]
 struct State {
@@ -22,8 +26,9 @@ struct State {
     next: u64,
     /// Tickets finished out of order, waiting for the ones before them.
     finished: BTreeSet<u64>,
-    /// The first record id of a batch whose write failed and will be retried.
-    held_back_by: Option<String>,
+    /// The first record id of a batch whose events were not written, and until when the
+    /// others wait for its retry.
+    held_back_by: Option<(String, Instant)>,
 }
 
 /// Ticketed turns for the batches in flight.
@@ -31,18 +36,21 @@ pub(crate) struct WriteOrder {
     state: Mutex<State>,
     /// Every ticket below this one has finished: the ticket whose turn it is.
     turn: watch::Sender<u64>,
-}
-
-impl Default for WriteOrder {
-    fn default() -> WriteOrder {
-        WriteOrder {
-            state: Mutex::new(State::default()),
-            turn: watch::Sender::new(0),
-        }
-    }
+    /// How long after its last failure a batch's retry is waited for.
+    hold_for: Duration,
 }
 
 impl WriteOrder {
+    /// An order whose failed batches hold the others back for up to `hold_for` after
+    /// each failure.
+    pub(crate) fn new(hold_for: Duration) -> WriteOrder {
+        WriteOrder {
+            state: Mutex::new(State::default()),
+            turn: watch::Sender::new(0),
+            hold_for,
+        }
+    }
+
     /// A ticket for a batch starting now. Taken before the first `.await` of the write, so
     /// tickets follow the order in which the sender started the writes.
     pub(crate) fn ticket(&self) -> Ticket<'_> {
@@ -87,9 +95,17 @@ impl Ticket<'_> {
         let mut turn = self.order.turn.subscribe();
         // Ends only with the turn: the order, which holds the sender, outlives its tickets.
         let _ = turn.wait_for(|turn| *turn >= self.number).await;
-        let state = self.order.lock();
-        match (&state.held_back_by, first_id(batch)) {
-            (Some(failed), Some(first)) if failed != first => Err(format!(
+        let mut state = self.order.lock();
+        let Some((failed, until)) = &state.held_back_by else {
+            return Ok(());
+        };
+        if *until <= Instant::now() {
+            tracing::warn!(batch_from = %failed, "no retry of a failed batch came in time; writing the others without it");
+            state.held_back_by = None;
+            return Ok(());
+        }
+        match first_id(batch) {
+            Some(first) if first != failed => Err(format!(
                 "waiting for the retry of an earlier batch (from record {failed}), to keep the order of events"
             )),
             _ => Ok(()),
@@ -104,12 +120,16 @@ impl Ticket<'_> {
             return;
         };
         let mut state = self.order.lock();
+        let holding = state
+            .held_back_by
+            .as_ref()
+            .map(|(failed, _)| failed.as_str());
         if stored {
-            if state.held_back_by.as_deref() == Some(first) {
+            if holding == Some(first) {
                 state.held_back_by = None;
             }
-        } else if state.held_back_by.is_none() {
-            state.held_back_by = Some(first.to_owned());
+        } else if holding.is_none() || holding == Some(first) {
+            state.held_back_by = Some((first.to_owned(), Instant::now() + self.order.hold_for));
         }
     }
 }
@@ -145,7 +165,7 @@ mod tests {
 
     #[tokio::test]
     async fn turns_follow_the_tickets_whatever_order_they_finish_in() {
-        let order = WriteOrder::default();
+        let order = WriteOrder::new(Duration::from_secs(45));
         let (a, b, c) = (order.ticket(), order.ticket(), order.ticket());
         a.wait_for_turn(&batch(0)).await.expect("first turn");
         drop(c);
@@ -170,7 +190,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_batch_holds_back_the_others_until_its_retry_is_written() {
-        let order = WriteOrder::default();
+        let order = WriteOrder::new(Duration::from_secs(45));
         let (failing, behind) = (batch(0), batch(2));
         let first = order.ticket();
         first.wait_for_turn(&failing).await.expect("its turn");
@@ -190,5 +210,31 @@ mod tests {
             .wait_for_turn(&behind)
             .await
             .expect("then the batch behind it");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_that_does_not_come_holds_the_others_back_for_a_while_only() {
+        let order = WriteOrder::new(Duration::from_secs(45));
+        let (failing, behind) = (batch(0), batch(2));
+        let first = order.ticket();
+        first.wait_for_turn(&failing).await.expect("its turn");
+        first.written(&failing, false);
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        let again = order.ticket();
+        again.wait_for_turn(&failing).await.expect("the retry goes");
+        again.written(&failing, false);
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        let held = order.ticket();
+        assert!(
+            held.wait_for_turn(&behind).await.is_err(),
+            "each failure of the batch waits for its retry anew"
+        );
+        drop(held);
+        tokio::time::sleep(Duration::from_secs(16)).await;
+        let after = order.ticket();
+        after
+            .wait_for_turn(&behind)
+            .await
+            .expect("no retry within 45 s: the others go");
     }
 }

@@ -34,6 +34,7 @@ mod stat_columns;
 pub mod stat_traffic;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod turns;
 mod wire;
 #[cfg(test)]
 mod wire_conversion_tests;

@@ -71,7 +71,7 @@ pub trait Sink: Send + Sync {
     /// concurrent batches keep the order that matters, as one ordered connection does, or
     /// as a sink that takes its place in an order before the first `.await` of
     /// [`Sink::send_batch`]: the sender starts its writes (polls each the first time) in
-    /// queue order.
+    /// queue order, and retries a batch only once every batch taken before it is settled.
     fn batches_in_flight(&self) -> usize {
         1
     }

@@ -35,10 +35,7 @@ use analytics_core::{Sink, SinkContext, SinkError, SinkFactory};
 
 fn build_postgres_sink(context: &SinkContext) -> Result<Arc<dyn Sink>, SinkError> {
     let config: PostgresConfig = context.settings()?;
-    let max_retry_backoff = context.livekit.openvidu.analytics.max_retry_backoff;
-    Ok(Arc::new(
-        PostgresSink::new(&context.name, &config)?.with_max_retry_backoff(max_retry_backoff),
-    ))
+    Ok(Arc::new(PostgresSink::new(&context.name, &config)?))
 }
 
 analytics_core::inventory::submit! {

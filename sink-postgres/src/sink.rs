@@ -3,10 +3,10 @@
 //! deletes; its tables serve the active-entities fixer (`active_entity_store`) and the read
 //! API (`query`).
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use analytics_core::{
-    config::{mask_url, mask_url_secrets_in, AnalyticsConfig},
+    config::{mask_url, mask_url_secrets_in},
     fixer::ActiveEntityStore,
     Batch, Sink, SinkError,
 };
@@ -26,12 +26,6 @@ use crate::{
 /// Batches the sender may have in flight: while the server runs one batch's statement, the
 /// next is prepared, and written in its turn ([`WriteOrder`]).
 const BATCHES_IN_FLIGHT: usize = 2;
-
-/// How long after a batch's failure its retry is waited for: the longest backoff, and a
-/// margin for the write itself.
-fn hold_back_for(max_retry_backoff: Duration) -> Duration {
-    max_retry_backoff + Duration::from_secs(15)
-}
 
 /// The PostgreSQL destination.
 pub struct PostgresSink {
@@ -62,17 +56,10 @@ impl PostgresSink {
             url: config.url.clone(),
             masked_url,
             writer: Writer::new(pool.clone(), &config.schema, parts, config.write_timeout),
-            order: WriteOrder::new(hold_back_for(AnalyticsConfig::default().max_retry_backoff)),
+            order: WriteOrder::default(),
             expiry: Expiry::new(pool.clone(), &config.schema, config.write_timeout),
             pool,
         })
-    }
-
-    /// With the service's `max_retry_backoff`: how long a failed batch's retry may take to
-    /// come, while it holds back the events of the others ([`WriteOrder`]).
-    pub fn with_max_retry_backoff(mut self, max_retry_backoff: Duration) -> PostgresSink {
-        self.order = WriteOrder::new(hold_back_for(max_retry_backoff));
-        self
     }
 
     /// The schema the sink writes into (unquoted).

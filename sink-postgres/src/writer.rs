@@ -69,11 +69,11 @@ impl Writer {
             let (Some(part), Some(statement)) = (parts.first(), statements.pop()) else {
                 return Ok(Vec::new());
             };
-            if let Err(reason) = ticket.wait_for_turn(batch).await {
+            if let Err(reason) = ticket.wait_for_turn().await {
                 return Err(Failure::Unavailable(Cause::new(reason)));
             }
             let result = self.write_prepared(part, statement).await;
-            ticket.written(batch, result.is_ok());
+            ticket.written(result.is_ok());
             result
         };
         let others = parts

@@ -171,3 +171,60 @@ async fn shutdown_keeps_its_deadline_while_a_backlog_is_being_written() {
     );
     assert!(unwritten > 0, "the backlog was cut short by the deadline");
 }
+
+/// Fails the first attempt of every batch; notes the first record of every attempt.
+#[derive(Default)]
+struct FailsOnceSink {
+    failed: Mutex<BTreeSet<String>>,
+    attempts: Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl Sink for FailsOnceSink {
+    fn capabilities(&self) -> crate::Capabilities {
+        crate::Capabilities::APPEND_ONLY
+    }
+
+    async fn initialize(&self) -> Result<(), SinkError> {
+        Ok(())
+    }
+
+    fn batches_in_flight(&self) -> usize {
+        2
+    }
+
+    async fn send_batch(&self, batch: &Batch) -> Result<(), SinkError> {
+        let first = batch.first().expect("a batch").id.clone();
+        self.attempts.lock().expect("lock").push(first.clone());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        if self.failed.lock().expect("lock").insert(first) {
+            return Err(SinkError::unavailable("down for now"));
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn batches_in_flight_that_failed_together_are_retried_in_queue_order() {
+    for round in 0..20 {
+        let sink = Arc::new(FailsOnceSink::default());
+        let records = testkit_records(SystemTime::now());
+        let pipeline = Pipeline::start(
+            vec![("flaky".into(), sink.clone())],
+            &config(None),
+            Arc::new(Metrics::new()),
+        );
+        assert_eq!(
+            pipeline.admit(records[..4].to_vec(), "test"),
+            Admission::Accepted
+        );
+        assert_eq!(pipeline.shutdown().await.unwritten(), 0);
+        let attempts = sink.attempts.lock().expect("lock").clone();
+        let (a, b) = (records[0].id.clone(), records[2].id.clone());
+        assert_eq!(
+            attempts,
+            [a.clone(), b.clone(), a, b],
+            "round {round}: both fail, then the earlier batch is retried first"
+        );
+    }
+}

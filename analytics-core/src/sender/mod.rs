@@ -39,6 +39,7 @@ use crate::{
     metrics::Metrics,
     record::{Batch, Record, RecordKind},
     sink::{RecordFailure, Sink, SinkError},
+    turns::{Ticket, Turns},
 };
 
 /// Resolves once the shutdown deadline is set and has passed (never before shutdown).
@@ -327,6 +328,9 @@ impl AnalyticsSender {
         } else {
             1
         };
+        // A retry waits until every batch taken before it is settled, so batches in flight
+        // that failed together are written again in queue order.
+        let retry_order = Turns::default();
         let mut writes = FuturesOrdered::new();
         let mut stopped = false;
         let mut taken = 0;
@@ -338,7 +342,8 @@ impl AnalyticsSender {
                 match self.queue.take_batch(all, &self.name) {
                     Some(batch) => {
                         taken += 1;
-                        writes.push_back(self.write_with_retry(batch, shutdown, deadline))
+                        let place = retry_order.ticket();
+                        writes.push_back(self.write_with_retry(batch, place, shutdown, deadline))
                     }
                     None => break,
                 }
@@ -352,11 +357,13 @@ impl AnalyticsSender {
         }
     }
 
-    /// Writes one batch, retrying what may succeed later. Returns false when it stopped
-    /// because the shutdown deadline passed (the batch is back in the queue).
+    /// Writes one batch, retrying what may succeed later, each retry after the batches
+    /// taken before it (`place`) are settled. Returns false when it stopped because the
+    /// shutdown deadline passed (the batch is back in the queue).
     async fn write_with_retry(
         &self,
         mut batch: Batch,
+        place: Ticket<'_>,
         shutdown: &CancellationToken,
         deadline: &watch::Receiver<Option<Instant>>,
     ) -> bool {
@@ -400,7 +407,7 @@ impl AnalyticsSender {
                     return false;
                 }
             }
-            tokio::time::sleep(delay).await;
+            tokio::join!(tokio::time::sleep(delay), place.turn());
         }
     }
 

@@ -22,6 +22,11 @@ use crate::{
     writer::{self, Prepared},
 };
 
+/// The most records one write takes from a backlog: an `insert_many` of 10 000 prepared
+/// documents costs the server less per document than ten of 1 000 (the bench's baseline
+/// writes 10 000 a call), while a batch is still written once 1 000 records wait.
+const BACKLOG_BATCH_SIZE: usize = 10_000;
+
 /// A MongoDB destination in openvidu-livekit's format.
 pub struct MongoSink {
     name: String,
@@ -118,6 +123,10 @@ impl Sink for MongoSink {
         } else {
             Err(SinkError::Records(failures))
         }
+    }
+
+    fn preferred_backlog_batch_size(&self) -> Option<usize> {
+        Some(BACKLOG_BATCH_SIZE)
     }
 
     fn query(&self) -> Option<&dyn analytics_core::query::SessionQuery> {

@@ -61,12 +61,28 @@ async fn write_batch(
             .enumerate()
             .filter(|(_, record)| record.kind == kind)
             .collect();
-        for chunk in indexed.chunks(ROWS_PER_STATEMENT) {
-            let records: Vec<&Record> = chunk.iter().map(|(_, r)| r.as_ref()).collect();
-            match insert_rows(connection, kind, &records).await {
+        let chunks: Vec<_> = indexed.chunks(ROWS_PER_STATEMENT).collect();
+        let mut next = chunks
+            .first()
+            .map(|chunk| insert_statement(kind, &records_of(chunk)));
+        for (position, chunk) in chunks.iter().enumerate() {
+            let Some(statement) = next.take() else {
+                break;
+            };
+            // The next statement's values are bound while SQLite's thread runs this one.
+            let (stored, following) = futures::join!(
+                run_insert(connection, kind, statement, chunk.len()),
+                async {
+                    chunks
+                        .get(position + 1)
+                        .map(|chunk| insert_statement(kind, &records_of(chunk)))
+                }
+            );
+            next = following;
+            match stored {
                 Ok(stored) => mark_inserted(chunk, stored, &mut inserted),
                 Err(error) if is_row_error(&error) => {
-                    for (index, record) in chunk {
+                    for (index, record) in chunk.iter() {
                         match insert_rows(connection, kind, &[record.as_ref()]).await {
                             Ok(stored) => inserted[*index] = stored.any(),
                             Err(error) if is_row_error(&error) => failures.push(RecordFailure {
@@ -135,17 +151,22 @@ fn is_row_error(error: &sqlx::Error) -> bool {
 }
 
 /// Inserts the rows not stored yet; says which it inserted.
-///
-/// Not `RETURNING id`: sqlx's SQLite worker hands each returned row to the runtime on its
-/// own, which cost more than the insert's bindings. The count of changed rows tells the
-/// common case (all new); otherwise the rows this statement inserted are the last `count`
-/// rowids up to `last_insert_rowid()`: SQLite gives each new row the table's largest rowid
-/// plus one, and nothing else writes inside this transaction.
 async fn insert_rows(
     connection: &mut SqliteConnection,
     kind: RecordKind,
     records: &[&Record],
 ) -> Result<Inserted, sqlx::Error> {
+    let statement = insert_statement(kind, records);
+    run_insert(connection, kind, statement, records.len()).await
+}
+
+/// The records of a chunk of `(index, record)` pairs.
+fn records_of<'r>(chunk: &[(usize, &'r Arc<Record>)]) -> Vec<&'r Record> {
+    chunk.iter().map(|&(_, record)| record.as_ref()).collect()
+}
+
+/// The multi-row insert of `records`, their values bound.
+fn insert_statement(kind: RecordKind, records: &[&Record]) -> SqliteQuery<'static> {
     let (table, placeholders) = match kind {
         RecordKind::Event => (EVENTS, EVENT_PLACEHOLDERS),
         RecordKind::Stat => (STATS, STAT_PLACEHOLDERS),
@@ -161,14 +182,34 @@ async fn insert_rows(
             RecordKind::Stat => bind_stat(query, record),
         };
     }
-    let result = query.execute(&mut *connection).await?;
+    query
+}
+
+/// Runs an insert of `rows` rows of `kind`; says which it inserted.
+///
+/// Not `RETURNING id`: sqlx's SQLite worker hands each returned row to the runtime on its
+/// own, which cost more than the insert's bindings. The count of changed rows tells the
+/// common case (all new); otherwise the rows this statement inserted are the last `count`
+/// rowids up to `last_insert_rowid()`: SQLite gives each new row the table's largest rowid
+/// plus one, and nothing else writes inside this transaction.
+async fn run_insert(
+    connection: &mut SqliteConnection,
+    kind: RecordKind,
+    statement: SqliteQuery<'static>,
+    rows: usize,
+) -> Result<Inserted, sqlx::Error> {
+    let result = statement.execute(&mut *connection).await?;
     let count = result.rows_affected();
-    if count == records.len() as u64 {
+    if count == rows as u64 {
         return Ok(Inserted::All);
     }
     if count == 0 {
         return Ok(Inserted::Ids(HashSet::new()));
     }
+    let name = match kind {
+        RecordKind::Event => EVENTS.name,
+        RecordKind::Stat => STATS.name,
+    };
     let last = result.last_insert_rowid();
     let ids: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
         "SELECT id FROM {name} WHERE rowid > ? AND rowid <= ?"

@@ -38,6 +38,7 @@ pub mod turns;
 mod wire;
 #[cfg(test)]
 mod wire_conversion_tests;
+pub mod write_order;
 
 pub use active_entities::{net_active_entity_changes, ActiveEntityChanges};
 pub use capabilities::Capabilities;

@@ -1,11 +1,12 @@
 //! [`MongoSink`]: the policy of a batch (prepare documents, write events and stats side by
-//! side, then move active entities for what was stored) over a lazily made client.
+//! side, then move active entities for what was stored; with two batches in flight, the
+//! events in the order the batches started) over a lazily made client.
 
 use std::{collections::HashSet, time::SystemTime};
 
 use analytics_core::{
     active_entities::net_active_entity_changes, fixer::ActiveEntityStore, sink::RecordFailure,
-    Batch, RecordKind, Sink, SinkError,
+    write_order::WriteOrder, Batch, RecordKind, Sink, SinkError,
 };
 use async_trait::async_trait;
 use mongodb::{
@@ -27,6 +28,10 @@ use crate::{
 /// writes 10 000 a call), while a batch is still written once 1 000 records wait.
 const BACKLOG_BATCH_SIZE: usize = 10_000;
 
+/// Batches the sender may have in flight: the server writes one while the service converts
+/// the next; their events stay in order ([`WriteOrder`]).
+const BATCHES_IN_FLIGHT: usize = 2;
+
 /// A MongoDB destination in openvidu-livekit's format.
 pub struct MongoSink {
     name: String,
@@ -34,9 +39,39 @@ pub struct MongoSink {
     pub(crate) settings: MongoSettings,
     /// The database, reached on first use ([`MongoSink::database`]).
     pub(crate) database: OnceCell<Database>,
+    order: WriteOrder,
 }
 
 impl MongoSink {
+    /// Inserts a batch's prepared events, then moves active entities by the net change of
+    /// those newly stored (see `Sink::send_batch`); `unconverted` are the batch's records
+    /// that could not be made documents. Returns the events the server refused.
+    async fn write_events(
+        &self,
+        database: &Database,
+        batch: &Batch,
+        events: &[Prepared],
+        unconverted: &[RecordFailure],
+    ) -> Result<Vec<RecordFailure>, SinkError> {
+        let inserted = writer::insert(
+            &database.collection::<RawDocumentBuf>(EVENTS),
+            events,
+            &self.settings,
+        )
+        .await?;
+        let mut not_new: HashSet<usize> = unconverted.iter().map(|failure| failure.index).collect();
+        not_new.extend(&inserted.duplicates);
+        not_new.extend(inserted.failures.iter().map(|failure| failure.index));
+        let changes = net_active_entity_changes(batch, |index| !not_new.contains(&index));
+        writer::apply_active_changes(
+            &database.collection::<Document>(ACTIVE_ENTITIES),
+            &changes,
+            &self.settings,
+        )
+        .await?;
+        Ok(inserted.failures)
+    }
+
     /// A sink writing to `settings`. Does not touch the network: the client is made on first
     /// use.
     pub fn new(name: impl Into<String>, settings: MongoSettings) -> Result<MongoSink, SinkError> {
@@ -48,6 +83,7 @@ impl MongoSink {
             name,
             settings,
             database: OnceCell::new(),
+            order: WriteOrder::default(),
         })
     }
 }
@@ -71,6 +107,7 @@ impl Sink for MongoSink {
     }
 
     async fn send_batch(&self, batch: &Batch) -> Result<(), SinkError> {
+        let ticket = self.order.ticket();
         let mut failures = Vec::new();
         let mut events = Vec::new();
         let mut stats = Vec::new();
@@ -94,35 +131,33 @@ impl Sink for MongoSink {
             }
         }
         let database = self.database().await?;
-        let events_collection = database.collection::<RawDocumentBuf>(EVENTS);
         let stats_collection = database.collection::<RawDocumentBuf>(STATS);
-        let (events_inserted, stats_inserted) = tokio::join!(
-            writer::insert(&events_collection, &events, &self.settings),
+        // The stats go at once; the events and the active entities they move wait for the
+        // batches started before this one.
+        let (events_written, stats_inserted) = tokio::join!(
+            async {
+                ticket
+                    .wait_for_turn()
+                    .await
+                    .map_err(SinkError::unavailable)?;
+                let written = self.write_events(database, batch, &events, &failures).await;
+                ticket.written(written.is_ok());
+                written
+            },
             writer::insert(&stats_collection, &stats, &self.settings),
         );
-        let (events_inserted, stats_inserted) = (events_inserted?, stats_inserted?);
-        let mut not_new: HashSet<usize> = failures.iter().map(|failure| failure.index).collect();
-        for outcome in [events_inserted, stats_inserted] {
-            not_new.extend(outcome.duplicates);
-            not_new.extend(outcome.failures.iter().map(|failure| failure.index));
-            failures.extend(outcome.failures);
-        }
+        failures.extend(events_written?);
+        failures.extend(stats_inserted?.failures);
         failures.sort_by_key(|failure| failure.index);
-
-        // Only newly stored events move active entities (see `Sink::send_batch`).
-        let changes = net_active_entity_changes(batch, |index| !not_new.contains(&index));
-        writer::apply_active_changes(
-            &database.collection::<Document>(ACTIVE_ENTITIES),
-            &changes,
-            &self.settings,
-        )
-        .await?;
-
         if failures.is_empty() {
             Ok(())
         } else {
             Err(SinkError::Records(failures))
         }
+    }
+
+    fn batches_in_flight(&self) -> usize {
+        BATCHES_IN_FLIGHT
     }
 
     fn preferred_backlog_batch_size(&self) -> Option<usize> {

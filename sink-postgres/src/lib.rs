@@ -17,7 +17,6 @@ mod schema;
 mod sink;
 mod statement;
 mod url_parameters;
-mod write_order;
 mod writer;
 
 #[cfg(any(test, feature = "testkit"))]

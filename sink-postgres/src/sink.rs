@@ -8,6 +8,7 @@ use std::time::SystemTime;
 use analytics_core::{
     config::{mask_url, mask_url_secrets_in},
     fixer::ActiveEntityStore,
+    write_order::WriteOrder,
     Batch, Sink, SinkError,
 };
 use async_trait::async_trait;
@@ -19,7 +20,6 @@ use crate::{
     error::{self, Failure},
     expiry::Expiry,
     schema::{self, SCHEMA_VERSION},
-    write_order::WriteOrder,
     writer::Writer,
 };
 

@@ -5,7 +5,9 @@
 
 use std::{sync::Arc, time::Duration};
 
-use analytics_core::{record::Record, sink::RecordFailure, Batch, RecordKind, SinkError};
+use analytics_core::{
+    record::Record, sink::RecordFailure, write_order::WriteOrder, Batch, RecordKind, SinkError,
+};
 use sink_sql::Dialect;
 use sqlx::{
     postgres::{PgArguments, Postgres},
@@ -17,7 +19,6 @@ use crate::{
     columns::Columns,
     error::{self, Cause, Failure},
     schema, statement,
-    write_order::WriteOrder,
 };
 
 /// Below this many records a batch is written on one connection: splitting costs a round

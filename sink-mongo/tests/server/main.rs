@@ -7,6 +7,7 @@ mod explore;
 mod fixer;
 mod format;
 mod indexes;
+mod order;
 mod probe;
 mod query;
 mod refusal;

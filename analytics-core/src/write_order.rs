@@ -1,8 +1,9 @@
-//! [`WriteOrder`]: the events of the batches the sender has in flight are written in the
-//! order it started them (a batch's events are all in its first part, see
-//! `writer::split`), while each batch prepares its statements (the column arrays, encoded)
-//! as soon as it starts. So the server runs one batch's statements while the service
-//! prepares the next, and active-entity changes still land in queue order.
+//! [`WriteOrder`]: for a sink with batches in flight ([`crate::Sink::batches_in_flight`]),
+//! the events of its batches are written in the order the sender started them, while each
+//! batch prepares its writes (documents converted, arrays bound) as soon as it starts and
+//! writes its stats, whose order does not matter, at once. So the database works on one
+//! batch while the service prepares the next, and active-entity changes still land in
+//! queue order.
 //!
 //! When a batch's events cannot be written, the batches already in flight behind it do not
 //! write theirs either: each gets a retryable error, so none gets ahead of the failed batch.
@@ -14,11 +15,11 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use analytics_core::turns::{self, Turns};
+use crate::turns::{self, Turns};
 
 /// Turns for the events of the batches in flight.
 #[derive(Default)]
-pub(crate) struct WriteOrder {
+pub struct WriteOrder {
     turns: Turns,
     /// Tickets below this number that were in flight when a batch's events failed: they
     /// must not write theirs.
@@ -28,7 +29,7 @@ pub(crate) struct WriteOrder {
 impl WriteOrder {
     /// A ticket for a batch starting now, taken before the first `.await` of the write, so
     /// tickets follow the order in which the sender started the writes.
-    pub(crate) fn ticket(&self) -> Ticket<'_> {
+    pub fn ticket(&self) -> Ticket<'_> {
         Ticket {
             order: self,
             ticket: self.turns.ticket(),
@@ -37,7 +38,7 @@ impl WriteOrder {
 }
 
 /// One batch's place in the order; its turn passes on when it is dropped.
-pub(crate) struct Ticket<'o> {
+pub struct Ticket<'o> {
     order: &'o WriteOrder,
     ticket: turns::Ticket<'o>,
 }
@@ -45,7 +46,7 @@ pub(crate) struct Ticket<'o> {
 impl Ticket<'_> {
     /// Waits for the events of the batches started before this one; then says whether this
     /// batch's events may be written: not when one of them failed meanwhile.
-    pub(crate) async fn wait_for_turn(&self) -> Result<(), String> {
+    pub async fn wait_for_turn(&self) -> Result<(), String> {
         self.ticket.turn().await;
         if self.ticket.number() < self.order.refuse_below.load(Ordering::Acquire) {
             return Err(
@@ -58,7 +59,7 @@ impl Ticket<'_> {
 
     /// Records how the write of this batch's events ended, and passes the turn on: when
     /// they were not stored, the batches in flight behind it do not write theirs.
-    pub(crate) fn written(self, stored: bool) {
+    pub fn written(self, stored: bool) {
         if !stored {
             self.order
                 .refuse_below

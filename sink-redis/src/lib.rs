@@ -5,7 +5,6 @@
 
 mod active_entity_store;
 mod append_reply;
-mod batch_order;
 pub mod config;
 mod connection;
 mod error;

@@ -3,13 +3,13 @@
 
 use std::time::{Duration, SystemTime};
 
-use analytics_core::{fixer::ActiveEntityStore, Batch, Sink, SinkError};
+use analytics_core::{fixer::ActiveEntityStore, turns::Turns, Batch, Sink, SinkError};
 use async_trait::async_trait;
 use tokio::sync::OnceCell;
 
 use crate::{
-    batch_order::BatchOrder, config::ServerTarget, connection::RedisConnection, error::sink_error,
-    expiry::Expiry, layout::KeyLayout, scripts::Scripts, server_check, writer::Writer,
+    config::ServerTarget, connection::RedisConnection, error::sink_error, expiry::Expiry,
+    layout::KeyLayout, scripts::Scripts, server_check, writer::Writer,
 };
 
 /// The Redis destination. Built without touching the network; [`Sink::initialize`]
@@ -21,7 +21,7 @@ pub struct RedisSink {
     expiration: Duration,
     scripts: Scripts,
     /// Orders the active-entity step of the batches in flight.
-    order: BatchOrder,
+    order: Turns,
     connection: OnceCell<RedisConnection>,
 }
 
@@ -44,7 +44,7 @@ impl RedisSink {
             layout: KeyLayout::new(prefix),
             expiration,
             scripts: Scripts::default(),
-            order: BatchOrder::default(),
+            order: Turns::default(),
             connection: OnceCell::new(),
         })
     }

@@ -8,13 +8,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use analytics_core::{
     active_entities::{net_active_entity_changes, ActiveEntityChanges},
     sink::RecordFailure,
+    turns::Turns,
     ActiveChange, Batch, Record, RecordKind, SinkError,
 };
 use redis::{Cmd, Value};
 
 use crate::{
     append_reply::{append_statuses, AppendStatus},
-    batch_order::BatchOrder,
     connection::RedisConnection,
     error::{classify, refused_status_is_retryable, reply_failure, Failure},
     layout::{type_field, KeyLayout},
@@ -31,7 +31,7 @@ pub struct Writer<'a> {
     pub layout: &'a KeyLayout,
     pub scripts: &'a Scripts,
     /// Keeps the active-entity steps of batches in flight in send order.
-    pub order: &'a BatchOrder,
+    pub order: &'a Turns,
     /// Time to live of every key and marker, in ms.
     pub ttl_ms: u64,
 }
@@ -106,7 +106,7 @@ impl Writer<'_> {
             },
         };
         failures.extend(written_failures);
-        ticket.wait_turn().await;
+        ticket.turn().await;
         self.apply_active_changes(batch, &newly_stored, &mut failures)
             .await?;
         drop(ticket);

@@ -32,3 +32,14 @@ pub(crate) enum SetupError {
     Final(NatsError),
     Unanswered(NatsError),
 }
+
+impl SetupError {
+    /// `error`, retried for a while when JetStream left it `unanswered`.
+    pub(crate) fn new(unanswered: bool, error: NatsError) -> SetupError {
+        if unanswered {
+            SetupError::Unanswered(error)
+        } else {
+            SetupError::Final(error)
+        }
+    }
+}

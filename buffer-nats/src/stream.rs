@@ -80,18 +80,10 @@ pub(crate) async fn ensure_stream(
             {
                 Err(SetupError::Final(NatsError::NoJetStream(js.to_string())))
             }
-            GetStreamErrorKind::JetStream(js) if unavailable_for_now(&js) => Err(
-                SetupError::Unanswered(stream_error(format!("{error} ({:?})", error.kind()))),
-            ),
-            GetStreamErrorKind::JetStream(_)
-            | GetStreamErrorKind::EmptyName
-            | GetStreamErrorKind::InvalidStreamName => Err(SetupError::Final(stream_error(
-                format!("{error} ({:?})", error.kind()),
-            ))),
-            GetStreamErrorKind::Request => Err(SetupError::Unanswered(stream_error(format!(
-                "{error} ({:?})",
-                error.kind()
-            )))),
+            kind => Err(SetupError::new(
+                get_stream_unanswered(&kind),
+                stream_error(format!("{error} ({kind:?})")),
+            )),
         },
     }
 }
@@ -135,6 +127,16 @@ fn unavailable_for_now(error: &jetstream::Error) -> bool {
     error.error_code() == ErrorCode::CLUSTER_NOT_AVAILABLE
 }
 
+/// Whether a failed stream lookup had no answer from JetStream (no responders, a timeout,
+/// or "temporarily unavailable"), rather than an answer that will not change.
+fn get_stream_unanswered(kind: &GetStreamErrorKind) -> bool {
+    match kind {
+        GetStreamErrorKind::Request => true,
+        GetStreamErrorKind::JetStream(js) => unavailable_for_now(js),
+        GetStreamErrorKind::EmptyName | GetStreamErrorKind::InvalidStreamName => false,
+    }
+}
+
 /// The durable consumer's name for `sink`.
 pub(crate) fn consumer_name(config: &NatsBufferConfig, sink: &str) -> String {
     let sink: String = sink
@@ -163,18 +165,12 @@ pub(crate) async fn ensure_consumer(
         consumer: name.clone(),
         reason,
     };
-    let stream = context
-        .get_stream(&config.stream)
-        .await
-        .map_err(|error| match error.kind() {
-            GetStreamErrorKind::Request => {
-                SetupError::Unanswered(consumer_error(error.to_string()))
-            }
-            GetStreamErrorKind::JetStream(js) if unavailable_for_now(&js) => {
-                SetupError::Unanswered(consumer_error(error.to_string()))
-            }
-            _ => SetupError::Final(consumer_error(error.to_string())),
-        })?;
+    let stream = context.get_stream(&config.stream).await.map_err(|error| {
+        SetupError::new(
+            get_stream_unanswered(&error.kind()),
+            consumer_error(error.to_string()),
+        )
+    })?;
     let consumer_config = pull::Config {
         durable_name: Some(name.clone()),
         description: Some(format!("livekit-analytics writers of sink {sink}")),

@@ -32,7 +32,6 @@ type Part = Vec<(usize, Arc<Record>)>;
 type Statement<'p> = QueryAs<'p, Postgres, (i64, i64, i64, i64), PgArguments>;
 
 /// The batch writer of one schema.
-#[derive(Clone)]
 pub(crate) struct Writer {
     pool: PgPool,
     schema: Arc<str>,

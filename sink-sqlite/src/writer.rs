@@ -17,7 +17,7 @@ use analytics_core::{
 use sink_sql::{
     connection_rollup::{connection_changes, ConnectionChanges},
     rollups::TrafficRollups,
-    tables::{EVENTS, STATS},
+    tables::{Table, EVENTS, STATS},
 };
 use sqlx::{
     query::Query,
@@ -160,6 +160,14 @@ async fn insert_rows(
     run_insert(connection, kind, statement, records.len()).await
 }
 
+/// The table records of `kind` go to, and the placeholders of one of its rows.
+fn table_of(kind: RecordKind) -> (Table, &'static str) {
+    match kind {
+        RecordKind::Event => (EVENTS, EVENT_PLACEHOLDERS),
+        RecordKind::Stat => (STATS, STAT_PLACEHOLDERS),
+    }
+}
+
 /// The records of a chunk of `(index, record)` pairs.
 fn records_of<'r>(chunk: &[(usize, &'r Arc<Record>)]) -> Vec<&'r Record> {
     chunk.iter().map(|&(_, record)| record.as_ref()).collect()
@@ -167,10 +175,7 @@ fn records_of<'r>(chunk: &[(usize, &'r Arc<Record>)]) -> Vec<&'r Record> {
 
 /// The multi-row insert of `records`, their values bound.
 fn insert_statement(kind: RecordKind, records: &[&Record]) -> SqliteQuery<'static> {
-    let (table, placeholders) = match kind {
-        RecordKind::Event => (EVENTS, EVENT_PLACEHOLDERS),
-        RecordKind::Stat => (STATS, STAT_PLACEHOLDERS),
-    };
+    let (table, placeholders) = table_of(kind);
     let (name, columns) = (table.name, table.column_list());
     let values = vec![placeholders; records.len()].join(",");
     // Not `INSERT OR IGNORE`: that would also silently skip rows failing a CHECK.
@@ -206,10 +211,7 @@ async fn run_insert(
     if count == 0 {
         return Ok(Inserted::Ids(HashSet::new()));
     }
-    let name = match kind {
-        RecordKind::Event => EVENTS.name,
-        RecordKind::Stat => STATS.name,
-    };
+    let name = table_of(kind).0.name;
     let last = result.last_insert_rowid();
     let ids: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
         "SELECT id FROM {name} WHERE rowid > ? AND rowid <= ?"

@@ -152,13 +152,18 @@ impl AnalyticsConfig {
         }
     }
 
-    /// The most records per write for the sink `name`: its own `batch_size`, else the
-    /// section's `batch_size`, else what the sink prefers, else [`DEFAULT_BATCH_SIZE`].
-    pub fn batch_size_of(&self, name: &str, preferred: Option<usize>) -> usize {
+    /// The sink `name`'s own `batch_size`, else the section's, when either is set.
+    fn configured_batch_size(&self, name: &str) -> Option<usize> {
         self.sink_batch_size(name)
             .ok()
             .flatten()
             .or(self.batch_size)
+    }
+
+    /// The most records per write for the sink `name`: its own `batch_size`, else the
+    /// section's `batch_size`, else what the sink prefers, else [`DEFAULT_BATCH_SIZE`].
+    pub fn batch_size_of(&self, name: &str, preferred: Option<usize>) -> usize {
+        self.configured_batch_size(name)
             .or(preferred)
             .unwrap_or(DEFAULT_BATCH_SIZE)
     }
@@ -168,12 +173,7 @@ impl AnalyticsConfig {
     /// prefers for each ([`Sink::preferred_batch_size`],
     /// [`Sink::preferred_backlog_batch_size`]), else [`DEFAULT_BATCH_SIZE`] for both.
     pub fn batch_sizes_of(&self, name: &str, sink: &dyn Sink) -> BatchSizes {
-        let configured = self
-            .sink_batch_size(name)
-            .ok()
-            .flatten()
-            .or(self.batch_size);
-        if let Some(size) = configured {
+        if let Some(size) = self.configured_batch_size(name) {
             return BatchSizes::fixed(size);
         }
         let full = sink.preferred_batch_size().unwrap_or(DEFAULT_BATCH_SIZE);
